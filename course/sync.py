@@ -1,0 +1,99 @@
+"""Apply validated content to the database: one transaction, keyed by stable slugs and keys.
+
+Validation of every file happens first (course.content, quizzes.content); only when all of it
+is sound is anything written. Nothing a learner did is ever deleted: a lesson that disappears
+from content/ is unpublished, and its reads stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import transaction
+
+from course.content import LessonSource, load_lessons
+from course.models import Lesson
+
+
+@dataclass
+class SyncReport:
+    lines: list[str] = field(default_factory=list)
+    changed: int = 0
+
+    def add(self, kind: str, names: list[str]) -> None:
+        if names:
+            self.lines.append(f"{kind}: {', '.join(names)}")
+            if kind != "unchanged":
+                self.changed += len(names)
+
+
+def static_url(path: str) -> str:
+    """The URL a diagram will have once served; hashed when a manifest exists."""
+    try:
+        return staticfiles_storage.url(path)
+    except ValueError:
+        # No manifest yet (collectstatic runs later in production): the plain URL still
+        # works, because WhiteNoise serves unhashed names too.
+        return settings.STATIC_URL + path
+
+
+def static_exists(path: str) -> bool:
+    return finders.find(path) is not None
+
+
+def load_all():
+    """Validate every content file; raise ContentError listing every problem."""
+    return load_lessons(settings.COURSE_CONTENT_DIR, static_url, static_exists)
+
+
+def sync_content() -> SyncReport:
+    lessons = load_all()
+    report = SyncReport()
+    with transaction.atomic():
+        apply_lessons(lessons, report)
+    return report
+
+
+def lesson_fields(source: LessonSource) -> dict:
+    return {
+        "title": source.title,
+        "order": source.order,
+        "summary": source.summary,
+        "source_path": source.path,
+        "body_html": source.rendered.html,
+        "toc_html": source.rendered.toc_html,
+        "headings": source.rendered.headings,
+        "reading_minutes": source.rendered.reading_minutes,
+        "is_published": True,
+    }
+
+
+def apply_lessons(sources: list[LessonSource], report: SyncReport) -> None:
+    existing = {lesson.slug: lesson for lesson in Lesson.objects.select_for_update()}
+    created, updated, unchanged = [], [], []
+    for source in sources:
+        fields = lesson_fields(source)
+        lesson = existing.pop(source.slug, None)
+        if lesson is None:
+            Lesson.objects.create(slug=source.slug, **fields)
+            created.append(source.slug)
+            continue
+        changed = [name for name, value in fields.items() if getattr(lesson, name) != value]
+        if changed:
+            for name in changed:
+                setattr(lesson, name, fields[name])
+            lesson.save(update_fields=[*changed, "updated_at"])
+            updated.append(source.slug)
+        else:
+            unchanged.append(source.slug)
+    retired = [lesson for lesson in existing.values() if lesson.is_published]
+    for lesson in retired:
+        lesson.is_published = False
+        lesson.save(update_fields=["is_published", "updated_at"])
+    report.add("lessons created", created)
+    report.add("lessons updated", updated)
+    report.add("lessons unpublished (reads kept)", [lesson.slug for lesson in retired])
+    report.add("unchanged", unchanged)

@@ -1,0 +1,52 @@
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require_tool(available: bool, reason: str) -> None:
+    """Skip locally when a system tool is missing; under CI=true that is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and a required tool is missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real course content once into the test database."""
+    with django_db_blocker.unblock():
+        call_command("sync_content", verbosity=0)
+
+
+@pytest.fixture
+def alice(db):
+    return User.objects.create_user("alice", "alice@example.com", "correct horse battery")
+
+
+@pytest.fixture
+def bob(db):
+    return User.objects.create_user("bob", "bob@example.com", "correct horse battery")
+
+
+@pytest.fixture
+def charlie(db):
+    """The outsider: signed in, but neither Alice's nor Bob's business."""
+    return User.objects.create_user("charlie", "charlie@example.com", "correct horse battery")
+
+
+@pytest.fixture
+def content_dir(tmp_path, settings):
+    """A writable copy of the real lessons and quizzes, for tests that edit content."""
+    lessons = tmp_path / "lessons"
+    quizzes = tmp_path / "quizzes"
+    shutil.copytree(settings.COURSE_CONTENT_DIR, lessons)
+    shutil.copytree(settings.QUIZ_CONTENT_DIR, quizzes)
+    settings.COURSE_CONTENT_DIR = lessons
+    settings.QUIZ_CONTENT_DIR = quizzes
+    return tmp_path
