@@ -1,0 +1,144 @@
+"""The Lambda pricing calculator's state: what the learner typed, its errors, and the result.
+
+Shared by the tool page, its htmx fragment, the lesson embed and the JSON API, so all four show
+the same numbers for the same query string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from course import pricing
+from course.pricing_chart import Chart, build_chart
+
+DEFAULTS = {
+    "requests": "3,000,000",
+    "duration_ms": "120",
+    "memory_mb": "128",
+    "arch": "x86_64",
+    "storage_mb": "512",
+    "free_tier": "1",
+}
+FIELDS = tuple(DEFAULTS)
+MAX_ECHO_CHARS = 60  # what we echo back into a field; the validator rejects anything this long
+
+
+@dataclass
+class Calculation:
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    breakdown: pricing.LambdaBreakdown | None = None
+    fargate: pricing.FargateEstimate | None = None
+    ec2: pricing.Ec2Estimate | None = None
+    chart: Chart | None = None
+
+    @property
+    def free_tier_on(self) -> bool:
+        return self.values.get("free_tier", "1").strip().lower() in {"1", "true", "on", "yes"}
+
+    @property
+    def field_errors(self) -> list[tuple[str, str]]:
+        return [(name, self.errors.get(name, "")) for name in FIELDS]
+
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.values)
+
+    @property
+    def memory_presets(self) -> tuple[int, ...]:
+        return pricing.MEMORY_PRESETS_MB
+
+    @property
+    def prices(self) -> pricing.PriceTable:
+        return pricing.PRICES
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        return pricing.COMPARISON_ASSUMPTIONS
+
+
+def form_values(params: Mapping[str, str]) -> dict[str, str]:
+    """What the form shows: the learner's input as typed, or the defaults on a first visit."""
+    if not any(name in params for name in FIELDS):
+        return dict(DEFAULTS)
+    values = {}
+    for name in FIELDS:
+        raw = params.get(name)
+        if raw is None:
+            raw = DEFAULTS[name] if name in {"arch", "storage_mb", "free_tier"} else ""
+        values[name] = str(raw)[:MAX_ECHO_CHARS]
+    return values
+
+
+def calculate(params: Mapping[str, str], *, with_chart: bool = True) -> Calculation:
+    values = form_values(params)
+    inputs, errors = pricing.validate_lambda_params(values)
+    calculation = Calculation(values=values, errors=errors)
+    if inputs is None:
+        return calculation
+    calculation.breakdown = pricing.lambda_cost(inputs)
+    calculation.fargate = pricing.fargate_monthly_cost(inputs)
+    calculation.ec2 = pricing.ec2_monthly_cost(inputs.arch)
+    if with_chart:
+        calculation.chart = build_chart(inputs)
+    return calculation
+
+
+def usd_number(amount: Decimal) -> float:
+    """Money for JSON: a plain number rounded to the cent (exact values go out as strings)."""
+    return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def number(value: Decimal | int) -> float | int:
+    if isinstance(value, int):
+        return value
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def breakdown_json(breakdown: pricing.LambdaBreakdown) -> dict:
+    inputs = breakdown.inputs
+    prices = breakdown.prices
+    return {
+        "inputs": {
+            "requests": inputs.requests,
+            "duration_ms": number(inputs.duration_ms),
+            "memory_mb": inputs.memory_mb,
+            "arch": inputs.arch,
+            "storage_mb": inputs.storage_mb,
+            "free_tier": inputs.free_tier,
+        },
+        "billed_duration_ms": breakdown.billed_duration_ms,
+        "memory_gb": number(breakdown.memory_gb),
+        "total_gb_seconds": number(breakdown.total_gb_seconds),
+        "free_gb_seconds": number(breakdown.free_gb_seconds),
+        "billable_gb_seconds": number(breakdown.billable_gb_seconds),
+        "tiers": [
+            {
+                "label": tier.label,
+                "gb_seconds": number(tier.gb_seconds),
+                "price_per_gb_second": str(tier.price_per_gb_second),
+                "cost_usd": usd_number(tier.cost_usd),
+            }
+            for tier in breakdown.tiers
+        ],
+        "compute_usd": usd_number(breakdown.compute_usd),
+        "free_requests": breakdown.free_requests,
+        "billable_requests": breakdown.billable_requests,
+        "request_usd": usd_number(breakdown.request_usd),
+        "storage_gb_seconds": number(breakdown.storage_gb_seconds),
+        "storage_usd": usd_number(breakdown.storage_usd),
+        "total_usd": usd_number(breakdown.total_usd),
+        "exact_usd": {
+            "compute": str(breakdown.compute_usd),
+            "requests": str(breakdown.request_usd),
+            "storage": str(breakdown.storage_usd),
+            "total": str(breakdown.total_usd),
+        },
+        "steps": breakdown.steps(),
+        "region": prices.region,
+        "prices_as_of": prices.as_of.isoformat(),
+        "source": prices.lambda_source.url,
+    }

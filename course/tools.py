@@ -1,0 +1,51 @@
+"""The Lambda pricing calculator: full page, htmx fragment and JSON API over one model."""
+
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve, reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from course import pricing
+from course.calculator import breakdown_json, calculate
+
+# Pages that embed the calculator: an htmx update pushes *their* URL, so the lesson stays put.
+EMBEDDING_VIEWS = {"lesson", "lambda_pricing"}
+
+
+def push_url_for(request: HttpRequest, query: str) -> str:
+    """The address bar after an update: the page the learner is on, with the new inputs."""
+    path = reverse("lambda_pricing")
+    current = urlsplit(request.htmx.current_url or "")
+    if current.path and current.netloc in {"", request.get_host()}:
+        try:
+            if resolve(current.path).url_name in EMBEDDING_VIEWS:
+                path = current.path
+        except Resolver404:
+            pass
+    return f"{path}?{query}"
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def lambda_pricing(request: HttpRequest) -> HttpResponse:
+    calculation = calculate(request.GET)
+    context = {"calc": calculation}
+    if request.htmx:
+        response = render(request, "course/tools/_lambda_pricing_result.html", context)
+        response["HX-Push-Url"] = push_url_for(request, calculation.query_string)
+        return response
+    return render(request, "course/tools/lambda_pricing.html", context)
+
+
+@require_GET
+def lambda_pricing_api(request: HttpRequest) -> JsonResponse:
+    params = {name: request.GET.get(name) for name in request.GET}
+    for name, default in (("arch", "x86_64"), ("storage_mb", "512"), ("free_tier", "1")):
+        params.setdefault(name, default)
+    inputs, errors = pricing.validate_lambda_params(params)
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    return JsonResponse(breakdown_json(pricing.lambda_cost(inputs)))
