@@ -12,7 +12,10 @@ MANAGE := $(BIN)/python manage.py
 # the runner's nodejs runtime, PostgreSQL/Redis for the scale-out tests.
 SYSTEM_TOOLS := bwrap:bubblewrap chromium:chromium chromedriver:chromium-driver node:nodejs
 
-.PHONY: run test setup venv system-deps migrate content lint format clean bench
+WORKERS ?= 3
+THREADS ?= 4
+
+.PHONY: run test serve setup venv system-deps migrate content lint format clean bench
 
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
@@ -22,6 +25,15 @@ test: setup ## Set up everything and run every test (unit, sandbox, browser)
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest
 
 setup: system-deps venv migrate content
+
+serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files collected
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: DJANGO_SECRET_KEY is not set. Set it to a long random string, e.g. export DJANGO_SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"; exit 1; }
+	@test -n "$$DJANGO_ALLOWED_HOSTS" || { echo "make serve: DJANGO_ALLOWED_HOSTS is not set. List the host names the site answers to, e.g. export DJANGO_ALLOWED_HOSTS=course.example.org"; exit 1; }
+	DJANGO_DEBUG=0 $(MANAGE) migrate --noinput -v0
+	DJANGO_DEBUG=0 $(MANAGE) createcachetable
+	DJANGO_DEBUG=0 $(MANAGE) collectstatic --noinput -v0
+	DJANGO_DEBUG=0 $(MANAGE) sync_content
+	DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class gthread --graceful-timeout 20 --access-logfile -
 
 venv: $(STAMP)
 
@@ -52,6 +64,7 @@ system-deps:
 
 migrate: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(MANAGE) migrate --noinput -v0
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(MANAGE) createcachetable
 
 content: migrate ## Validate and load lessons and quizzes
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(MANAGE) sync_content
