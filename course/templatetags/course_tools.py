@@ -15,6 +15,15 @@ def lambda_calculator(context):
     return {"calc": calculate(request.GET), "request": request, "embedded": True}
 
 
+@register.inclusion_tag("course/tools/_function_runner.html", takes_context=True)
+def function_runner(context):
+    """The runner, with a starter chosen by ?starter= when the page was loaded without JS."""
+    from course.function_runner import runner_context
+
+    request = context["request"]
+    return {**runner_context(request, request.GET), "embedded": True}
+
+
 @register.filter
 def usd(amount) -> str:
     """Dollars to the cent for display ("$2.73"); the model keeps exact Decimals."""
@@ -24,3 +33,10 @@ def usd(amount) -> str:
 @register.filter
 def number(value) -> str:
     return pricing.format_number(value)
+
+
+@register.filter
+def usd_float(amount) -> str:
+    from decimal import Decimal
+
+    return pricing.format_usd(Decimal(str(amount)))

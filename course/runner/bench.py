@@ -1,0 +1,70 @@
+"""End-to-end latency of an empty Python handler vs. plain ``python3 -c pass``.
+
+    python -m course.runner.bench [--runs 30]
+
+Runs both alternately (so background load hits both alike) and prints median and p90 of each
+and the difference, which is what the sandbox adds: bwrap and its namespaces, the bootstrap, the
+work directory, the cgroup and the teardown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+from . import InvocationRequest, SandboxLimits, invoke, sandbox_status
+
+EMPTY_HANDLER = "def lambda_handler(e, c):\n    return None\n"
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(runs: int, limits: SandboxLimits) -> tuple[list[float], list[float]]:
+    request = InvocationRequest(
+        runtime="python", code=EMPTY_HANDLER, event={}, memory_mb=128, timeout_s=3
+    )
+    sandboxed: list[float] = []
+    plain: list[float] = []
+    invoke(request, limits=limits)  # warm the page cache and the probe
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = invoke(request, limits=limits)
+        sandboxed.append((time.perf_counter() - start) * 1000)
+        if result.status != "succeeded":
+            raise SystemExit(f"benchmark invocation failed: {result.error}")
+        start = time.perf_counter()
+        subprocess.run([limits.python_path, "-c", "pass"], check=True)
+        plain.append((time.perf_counter() - start) * 1000)
+    return sandboxed, plain
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args(argv)
+    limits = SandboxLimits()
+    status = sandbox_status(limits)
+    if not status.ok:
+        print(f"sandbox unavailable: {status.reason}\n{status.how_to_fix}", file=sys.stderr)
+        return 1
+    sandboxed, plain = measure(args.runs, limits)
+    rows = [("invoke(), empty handler", sandboxed), (f"{limits.python_path} -c pass", plain)]
+    print(f"{'':28} {'median':>9} {'p90':>9}   ({args.runs} runs each)")
+    for label, values in rows:
+        med, p90 = statistics.median(values), _percentile(values, 0.9)
+        print(f"{label:28} {med:7.1f}ms {p90:7.1f}ms")
+    diff_med = statistics.median(sandboxed) - statistics.median(plain)
+    diff_p90 = _percentile(sandboxed, 0.9) - _percentile(plain, 0.9)
+    print(f"{'sandbox adds':28} {diff_med:7.1f}ms {diff_p90:7.1f}ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,306 @@
+"""Lambda-style runtime for Python. Runs INSIDE the sandbox only, as /var/runtime/bootstrap.py.
+
+Started as ``python3 -I -S -B -u /var/runtime/bootstrap.py CTL GO REQUEST_ID TIMEOUT_MS LIMITS``
+with the function's code in /var/task/lambda_function.py and the event (marshal format, written
+by the runner) in /var/runtime/event. It talks to the runner over the pipe CTL and waits on GO:
+
+* ``B``: the bootstrap is running (the sandbox came up);
+* ``R``: the handler module is imported, INIT is over; the runner marks the end of INIT's output,
+  starts its clock and answers with a byte on GO, and only then is the handler called;
+* one frame, ``kind`` + 8-byte big-endian length + payload: ``J`` (the result as JSON),
+  ``A`` (the handler returned bytes, sent as they are) or ``E`` (an error document).
+
+User code shares this process, so it can write to CTL too; the runner trusts nothing here but
+the frame structure (see the threat model in sandbox.py). Startup time is part of every
+invocation, so this file imports only built-in modules until it needs more.
+"""
+
+import marshal
+import os
+import sys
+import time
+
+TASK_ROOT = "/var/task"
+MODULE = "lambda_function"
+HANDLER = "lambda_handler"
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _send(ctl, kind, payload):
+    _write_all(ctl, kind + len(payload).to_bytes(8, "big") + payload)
+
+
+def _apply_limits(spec):
+    # Set before any user code runs; an unprivileged process can lower but never raise them.
+    import resource
+
+    names = ("NPROC", "NOFILE", "FSIZE", "CPU", "CORE", "AS")
+    for name, value in zip(names, spec.split(","), strict=True):
+        limit = int(value)
+        if limit >= 0:
+            resource.setrlimit(getattr(resource, "RLIMIT_" + name), (limit, limit))
+
+
+class CognitoIdentity:
+    cognito_identity_id = None
+    cognito_identity_pool_id = None
+
+    def __repr__(self):
+        return "CognitoIdentity([cognito_identity_id=None,cognito_identity_pool_id=None])"
+
+
+class LambdaContext:
+    def __init__(self, request_id, deadline_ms):
+        env = os.environ
+        self.aws_request_id = request_id
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = "arn:aws:lambda:{}:123456789012:function:{}".format(
+            env.get("AWS_REGION"), self.function_name
+        )
+        self.client_context = None
+        self.identity = CognitoIdentity()
+        self.tenant_id = None
+        self._epoch_deadline_time_in_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        remaining = self._epoch_deadline_time_in_ms - int(round(time.time() * 1000))
+        return remaining if remaining > 0 else 0
+
+    def log(self, msg):
+        sys.stdout.write(str(msg))
+
+    def __repr__(self):
+        return (
+            f"{self.__class__.__name__}([aws_request_id={self.aws_request_id},"
+            f"log_group_name={self.log_group_name},log_stream_name={self.log_stream_name},"
+            f"function_name={self.function_name},memory_limit_in_mb={self.memory_limit_in_mb},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},"
+            f"client_context={self.client_context},identity={self.identity},"
+            f"tenant_id={self.tenant_id}])"
+        )
+
+
+class _State:
+    request_id = ""
+
+
+class _LoggingHook:
+    """Gives the root logger Lambda's handler and format, but only if the code imports logging.
+
+    A meta-path finder instead of ``import logging`` up front: logging is a heavy import and
+    most handlers never use it.
+    """
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(cls)
+        spec = sys.modules["_frozen_importlib_external"].PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_and_configure(module):
+            exec_module(module)
+            _configure_logging(module)
+
+        spec.loader.exec_module = exec_and_configure
+        return spec
+
+
+def _configure_logging(logging):
+    class LambdaLoggerHandler(logging.Handler):
+        def emit(self, record):
+            sys.stdout.write(self.format(record))
+
+    class LambdaLoggerFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = _State.request_id
+            return True
+
+    logging.Formatter.converter = time.gmtime
+    handler = LambdaLoggerHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    handler.addFilter(LambdaLoggerFilter())
+    logging.getLogger().addHandler(handler)
+
+
+_sources = {}
+
+
+def _source_line(filename, lineno):
+    if filename not in _sources:
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as fh:
+                _sources[filename] = fh.read().splitlines()
+        except (OSError, ValueError):
+            _sources[filename] = []
+    lines = _sources[filename]
+    return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+
+
+def _format_traceback(tb):
+    """Like ``traceback.format_list`` on Lambda's trimmed frames, without importing traceback."""
+    frames = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        frames.append((code.co_filename, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    # Lambda drops the runtime's own leading frames; importlib's are noise for a learner too.
+    while frames and (frames[0][0] == __file__ or frames[0][0].startswith("<frozen importlib")):
+        frames.pop(0)
+    trace = []
+    for filename, lineno, name in frames:
+        entry = f'  File "{filename}", line {lineno}, in {name}\n'
+        line = _source_line(filename, lineno)
+        if line:
+            entry += f"    {line}\n"
+        trace.append(entry)
+    return trace
+
+
+def _make_error(message, error_type, stack_trace):
+    return {
+        "errorMessage": message or "",
+        "errorType": error_type or "",
+        "stackTrace": stack_trace or [],
+    }
+
+
+def _error_from_exception(exc):
+    return _make_error(str(exc), type(exc).__name__, _format_traceback(exc.__traceback__))
+
+
+def _log_error(error):
+    head = "[ERROR]"
+    if error["errorType"]:
+        head += " " + error["errorType"]
+    if error["errorMessage"]:
+        head += (":" if error["errorType"] else "") + " " + error["errorMessage"]
+    lines = [head, "Traceback (most recent call last):"]
+    for entry in error["stackTrace"]:
+        lines.extend(entry.splitlines())
+    _write_all(1, ("\n".join(lines) + "\n").encode("utf-8", "replace"))
+
+
+def _fail(ctl, error):
+    _log_error(error)
+    _send(ctl, b"E", marshal_json(error).encode("ascii"))
+    os._exit(0)
+
+
+def _default(obj):
+    cls = obj.__class__
+    if cls.__name__ == "Decimal" and cls.__module__ == "decimal":
+        return float(obj)
+    raise TypeError(f"Object of type {cls.__name__} is not JSON serializable")
+
+
+def marshal_json(obj):
+    """``json.dumps(obj)`` via the C encoder, skipping the json package's costly imports."""
+    try:
+        import _json
+
+        encode = _json.make_encoder(
+            {}, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, True
+        )
+    except (ImportError, AttributeError, TypeError):
+        import json
+
+        return json.dumps(obj, default=_default, separators=(",", ":"))
+    return "".join(encode(obj, 0))
+
+
+def _load_handler(ctl):
+    sys.path.insert(0, TASK_ROOT)
+    try:
+        module = __import__(MODULE)
+    except ImportError as exc:
+        _fail(
+            ctl,
+            _make_error(
+                f"Unable to import module '{MODULE}': {exc}", "Runtime.ImportModuleError", None
+            ),
+        )
+    except SyntaxError as exc:
+        trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
+        _fail(
+            ctl,
+            _make_error(
+                f"Syntax error in module '{MODULE}': {exc}", "Runtime.UserCodeSyntaxError", trace
+            ),
+        )
+    except Exception as exc:
+        _fail(ctl, _error_from_exception(exc))
+    try:
+        return getattr(module, HANDLER)
+    except AttributeError:
+        _fail(
+            ctl,
+            _make_error(
+                f"Handler '{HANDLER}' missing on module '{MODULE}'", "Runtime.HandlerNotFound", None
+            ),
+        )
+
+
+def main():
+    ctl = int(sys.argv[1])
+    go = int(sys.argv[2])
+    request_id = sys.argv[3]
+    timeout_ms = int(sys.argv[4])
+    os.write(ctl, b"B")
+    _apply_limits(sys.argv[5])
+    # bwrap exports PWD after --chdir; Lambda's environment has no such variable.
+    os.environ.pop("PWD", None)
+
+    import builtins
+
+    def _exit(code=None):
+        raise SystemExit(code)
+
+    # -S skips site, which is where exit() and quit() come from.
+    builtins.exit = builtins.quit = _exit
+    sys.meta_path.insert(0, _LoggingHook)
+
+    handler = _load_handler(ctl)
+    os.write(ctl, b"R")
+    os.read(go, 1)
+    os.close(go)
+
+    with open("/var/runtime/event", "rb") as fh:
+        event = marshal.load(fh)
+    _State.request_id = request_id
+    context = LambdaContext(request_id, int(round(time.time() * 1000)) + timeout_ms)
+    try:
+        response = handler(event, context)
+    except Exception as exc:
+        _fail(ctl, _error_from_exception(exc))
+    if isinstance(response, (bytes, bytearray)):
+        _send(ctl, b"A", bytes(response))
+        os._exit(0)
+    try:
+        payload = marshal_json(response).encode("ascii")
+    except Exception as exc:
+        _fail(ctl, _make_error(f"Unable to marshal response: {exc}", "Runtime.MarshalError", None))
+    _send(ctl, b"J", payload)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

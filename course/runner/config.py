@@ -1,0 +1,48 @@
+"""Tunables of the sandbox, with safe defaults, and Lambda's fixed numbers."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Lambda's synchronous response limit, exactly as the error message quotes it.
+MAX_RESPONSE_BYTES = 6_291_556
+MIN_MEMORY_MB = 128
+MAX_MEMORY_MB = 10_240
+MIN_TIMEOUT_S = 1
+MAX_TIMEOUT_S = 900
+MAX_CODE_BYTES = 5 * 1024 * 1024
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+
+def _default_state_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "ccc-runner"
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """How a sandbox is built. One instance can be shared by every invocation."""
+
+    bwrap_path: str = "/usr/bin/bwrap"
+    python_path: str = "/usr/bin/python3"
+    node_path: str = "/usr/bin/node"
+    # util-linux's prlimit sets Node's rlimits inside the sandbox (Node cannot call setrlimit).
+    prlimit_path: str = "/usr/bin/prlimit"
+    # Per-invocation work directories (code, event, bootstrap) are created under here.
+    state_dir: Path = field(default_factory=_default_state_dir)
+    tmp_size_mb: int = 64
+    max_processes: int = 64
+    max_output_bytes: int = 65_536
+    max_open_files: int = 1024
+    max_file_size_mb: int = 64
+    # Lambda gives the INIT phase (runtime start + module import) up to 10 s of its own.
+    init_timeout_s: float = 10.0
+    # Host uid/gid the sandbox runs as when the server runs as root; unused otherwise.
+    host_uid: int = 65534
+    host_gid: int = 65534
+    # None: use a cgroup (v1 memory + pids) when this process may create one, else the watchdog.
+    use_cgroup: bool | None = None
+    # How often the no-cgroup memory watchdog samples the sandbox's resident memory.
+    watchdog_interval_s: float = 0.01

@@ -1,0 +1,294 @@
+"""Lambda semantics on top of the sandbox: one cold invocation, its result, logs and REPORT."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import signal
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from . import sandbox
+from .config import (
+    ACCOUNT_ID,
+    MAX_CODE_BYTES,
+    MAX_MEMORY_MB,
+    MAX_RESPONSE_BYTES,
+    MAX_TIMEOUT_S,
+    MIN_MEMORY_MB,
+    MIN_TIMEOUT_S,
+    REGION,
+    SandboxLimits,
+)
+from .errors import SandboxUnavailable
+from .runtimes import RUNTIME_NAMES, node_launch, python_launch, runtimes
+
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+# Go's names for signals, as Lambda's "Runtime exited with error: signal: ..." prints them.
+_SIGNAL_NAMES = {
+    signal.SIGHUP: "hangup",
+    signal.SIGINT: "interrupt",
+    signal.SIGQUIT: "quit",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGTRAP: "trace/breakpoint trap",
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGKILL: "killed",
+    signal.SIGUSR1: "user defined signal 1",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGUSR2: "user defined signal 2",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGALRM: "alarm clock",
+    signal.SIGTERM: "terminated",
+    signal.SIGXCPU: "CPU time limit exceeded",
+    signal.SIGXFSZ: "file size limit exceeded",
+    signal.SIGVTALRM: "virtual timer expired",
+    signal.SIGPROF: "profiling timer expired",
+    signal.SIGSYS: "bad system call",
+}
+
+
+@dataclass(frozen=True)
+class InvocationRequest:
+    runtime: str  # "python" | "nodejs"
+    code: str
+    event: object  # a JSON-compatible value
+    memory_mb: int
+    timeout_s: int
+    function_name: str = "learner-function"
+
+
+@dataclass
+class Invocation:
+    request_id: str
+    status: str  # "succeeded" | "failed"
+    result: object
+    error: dict | None
+    logs: str
+    report: dict
+    logs_truncated: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _validate(req: InvocationRequest) -> None:
+    if req.runtime not in RUNTIME_NAMES:
+        raise ValueError(f"unknown runtime {req.runtime!r}; choose one of {RUNTIME_NAMES}")
+    if not isinstance(req.code, str):
+        raise ValueError("code must be a string")
+    if len(req.code.encode("utf-8", "surrogateescape")) > MAX_CODE_BYTES:
+        raise ValueError(f"code is larger than {MAX_CODE_BYTES} bytes")
+    if not isinstance(req.memory_mb, int) or not MIN_MEMORY_MB <= req.memory_mb <= MAX_MEMORY_MB:
+        raise ValueError(f"memory_mb must be an integer from {MIN_MEMORY_MB} to {MAX_MEMORY_MB}")
+    if not isinstance(req.timeout_s, int) or not MIN_TIMEOUT_S <= req.timeout_s <= MAX_TIMEOUT_S:
+        raise ValueError(f"timeout_s must be an integer from {MIN_TIMEOUT_S} to {MAX_TIMEOUT_S}")
+    if not _FUNCTION_NAME.match(req.function_name or ""):
+        raise ValueError("function_name must be 1-64 letters, digits, hyphens or underscores")
+
+
+def lambda_environment(req: InvocationRequest, log_stream: str) -> dict[str, str]:
+    """Exactly the variables a Lambda function sees here; nothing of the server's."""
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": req.function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(req.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{req.function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "TZ": ":UTC",
+        "LANG": "C.UTF-8",
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+    }
+
+
+def function_arn(function_name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name}"
+
+
+def billed_ms(duration_ms: float, init_ms: float) -> int:
+    """Cold start, managed runtime, since August 2025: ceil(Duration + Init Duration)."""
+    total = Decimal(f"{duration_ms:.2f}") + Decimal(f"{init_ms:.2f}")
+    return max(1, math.ceil(total))
+
+
+def report_line(request_id: str, report: dict) -> str:
+    return (
+        f"REPORT RequestId: {request_id}\t"
+        f"Duration: {report['duration_ms']:.2f} ms\t"
+        f"Billed Duration: {report['billed_duration_ms']} ms\t"
+        f"Memory Size: {report['memory_size_mb']} MB\t"
+        f"Max Memory Used: {report['max_memory_used_mb']} MB\t"
+        f"Init Duration: {report['init_duration_ms']:.2f} ms"
+    )
+
+
+def _timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _text(data: bytes) -> str:
+    text = data.decode("utf-8", "replace")
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def _exit_error(request_id: str, run: sandbox.SandboxRun) -> tuple[dict, str]:
+    if run.oom or run.exit_signal == signal.SIGKILL:
+        reason = "Runtime exited with error: signal: killed"
+    elif run.exit_signal is not None:
+        name = _SIGNAL_NAMES.get(run.exit_signal, f"signal {run.exit_signal}")
+        reason = f"Runtime exited with error: signal: {name}"
+    elif run.exit_code:
+        reason = f"Runtime exited with error: exit status {run.exit_code}"
+    else:
+        reason = "Runtime exited without providing a reason"
+    message = f"RequestId: {request_id} Error: {reason}"
+    return _error(message, "Runtime.ExitError"), message
+
+
+def _error(message: str, error_type: str, stack: list | None = None) -> dict:
+    return {"errorMessage": message, "errorType": error_type, "stackTrace": stack or []}
+
+
+def _error_document(payload: bytes) -> dict | None:
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    error_type, message = doc.get("errorType"), doc.get("errorMessage")
+    stack = doc.get("stackTrace")
+    if not isinstance(error_type, str) or not isinstance(message, str):
+        return None
+    if not isinstance(stack, list) or not all(isinstance(x, str) for x in stack):
+        stack = []
+    return _error(message, error_type, stack)
+
+
+def _launch_for(req: InvocationRequest, request_id: str, limits: SandboxLimits):
+    build = python_launch if req.runtime == "python" else node_launch
+    return build(req.code, req.event, request_id, req.memory_mb, req.timeout_s, limits)
+
+
+def invoke(req: InvocationRequest, *, limits: SandboxLimits | None = None) -> Invocation:
+    """Run the handler once, cold, in a fresh sandbox. Raises SandboxUnavailable, never runs
+    code outside the sandbox. ValueError for an invalid request."""
+    limits = limits or SandboxLimits()
+    _validate(req)
+    status = sandbox.sandbox_status(limits)
+    if not status.ok:
+        raise SandboxUnavailable(status.reason, status.how_to_fix)
+    info = runtimes(limits)[req.runtime]
+    if not info.available:
+        raise SandboxUnavailable(
+            info.reason, "Install the runtime, or point SandboxLimits at its binary."
+        )
+
+    request_id = str(uuid.uuid4())
+    log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+    launch = _launch_for(req, request_id, limits)
+    spec = sandbox.LaunchSpec(
+        files=launch.files,
+        command=launch.argv,
+        env=lambda_environment(req, log_stream),
+        memory_mb=req.memory_mb,
+        timeout_s=req.timeout_s,
+    )
+    try:
+        run = sandbox.run(spec, limits)
+    except OSError as exc:
+        raise SandboxUnavailable(
+            f"the sandbox could not be started: {exc}", "Check sandbox_status()."
+        ) from exc
+    if run.setup_error is not None:
+        raise SandboxUnavailable(f"the sandbox failed to start: {run.setup_error}")
+    return _interpret(req, request_id, run, limits)
+
+
+def _interpret(
+    req: InvocationRequest, request_id: str, run: sandbox.SandboxRun, limits: SandboxLimits
+) -> Invocation:
+    result = None
+    error: dict | None = None
+    tail: str | None = None  # Lambda's platform line after REPORT
+    init_ms = run.init_s * 1000
+    duration_ms = run.invoke_s * 1000 if run.ready else 0.0
+    memory_used = run.max_memory_bytes
+
+    if run.timed_out:
+        seconds = req.timeout_s if run.timed_out == "invoke" else limits.init_timeout_s
+        if run.timed_out == "invoke":
+            duration_ms = req.timeout_s * 1000.0
+        else:
+            init_ms = limits.init_timeout_s * 1000.0
+        message = f"Task timed out after {seconds:.2f} seconds"
+        error = _error(f"RequestId: {request_id} Error: {message}", "Sandbox.Timedout")
+        tail = f"{_timestamp()} {request_id} {message}"
+    elif run.frame_problem == "too_large":
+        error = _error(
+            "Response payload size exceeded maximum allowed payload size "
+            f"({MAX_RESPONSE_BYTES} bytes).",
+            "Function.ResponseSizeTooLarge",
+        )
+    elif run.frame_kind == b"J":
+        try:
+            result = json.loads(run.frame_payload)
+        except ValueError:
+            error = _invalid_response(request_id)
+    elif run.frame_kind == b"A":
+        try:
+            result = json.loads(run.frame_payload)
+        except ValueError:
+            result = run.frame_payload.decode("utf-8", "replace")
+    elif run.frame_kind == b"E":
+        error = _error_document(run.frame_payload) or _invalid_response(request_id)
+    elif run.frame_problem == "malformed":
+        error = _invalid_response(request_id)
+    else:
+        error, tail = _exit_error(request_id, run)
+
+    if run.oom and run.frame_kind is None and not run.timed_out:
+        memory_used = req.memory_mb * 1024 * 1024
+    report = {
+        "duration_ms": round(duration_ms, 2),
+        "billed_duration_ms": billed_ms(duration_ms, init_ms),
+        "memory_size_mb": req.memory_mb,
+        "max_memory_used_mb": min(req.memory_mb, max(1, round(memory_used / (1024 * 1024)))),
+        "init_duration_ms": round(init_ms, 2),
+    }
+    parts = [_text(run.init_output), f"START RequestId: {request_id} Version: $LATEST\n"]
+    parts.append(_text(run.invoke_output))
+    if run.truncated:
+        parts.append(
+            f"[runner] Log output truncated: only the first {limits.max_output_bytes} bytes "
+            "are shown.\n"
+        )
+    parts.append(f"END RequestId: {request_id}\n")
+    parts.append(report_line(request_id, report) + "\n")
+    if tail:
+        parts.append(tail + "\n")
+    return Invocation(
+        request_id=request_id,
+        status="failed" if error is not None else "succeeded",
+        result=result,
+        error=error,
+        logs="".join(parts),
+        report=report,
+        logs_truncated=run.truncated,
+    )
+
+
+def _invalid_response(request_id: str) -> dict:
+    return _error(
+        f"RequestId: {request_id} Error: the runtime sent a malformed response",
+        "Runtime.InvalidResponse",
+    )

@@ -1,0 +1,712 @@
+"""Launching and supervising one bubblewrap sandbox per invocation.
+
+Threat model
+============
+The code comes from anonymous learners and is hostile. Everything it can touch is inside a fresh
+bubblewrap sandbox; everything the server believes comes from this process's own observations.
+
+Isolation (``build_bwrap_args``): new user, pid, mount, network, ipc, uts and cgroup namespaces;
+no nested user namespaces; all capabilities dropped; a new session (no terminal to inject into).
+On the host the sandbox runs as an unprivileged uid (``SandboxLimits.host_uid`` when the server
+is root, else the server's own uid), never as root: file permissions, ``RLIMIT_NPROC`` and /proc
+then work against it, not for it. Its filesystem: a read-only root holding /usr (the
+interpreters), a synthetic /etc (passwd, group, hosts), the code in /var/task, the bootstrap and
+the event in /var/runtime, a private /proc, a minimal read-only /dev and a size-limited tmpfs
+/tmp. Files are copied in by bwrap from memfds we filled; no host directory is shared, so there
+is nothing the code could plant a symlink in for us to follow later, and nothing of the project,
+the virtualenv, the server's /etc, /root or /home is visible. The environment is built from
+scratch; bwrap itself starts with an empty environment and reads its options from a pipe, so
+/proc/1 inside shows nothing of ours. The network namespace has only its own loopback: the
+host's 127.0.0.1 and 169.254.169.254 are unreachable.
+
+Limits: the wall clock (INIT and handler phases) is enforced here. Memory by a v1 memory cgroup
+(the kernel OOM-kills inside it, as Lambda does) or, without one, by an RSS (PSS) watchdog here
+plus RLIMIT_AS for Python. Tasks by a pids cgroup and by RLIMIT_NPROC, which is set inside the
+sandbox after its user namespace exists, so it counts only this sandbox's tasks. Also
+RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_FSIZE and RLIMIT_CORE=0, and a ``size=`` on the /tmp tmpfs.
+Ending a run kills bwrap, whose ``--die-with-parent`` kills the sandbox's pid 1, and the kernel
+then kills everything else in the pid namespace, double-forked and setsid'd processes included;
+we wait until pid 1 (and the cgroup, when there is one) is gone before returning.
+
+Channels: stdout and stderr share one pipe (so their order is kept), read without blocking and
+capped: the rest is read and thrown away, so a flood costs neither memory nor a stuck writer.
+The result travels on a separate pipe (CTL). User code runs in the bootstrap's process and can
+write to CTL too, so it can always forge its own result; that is harmless, it is only its own
+answer. What it cannot do: change START/END/REPORT (written here, never parsed from output),
+Duration and Init Duration (our monotonic clock: launch, the ``R`` byte, the frame), Max Memory
+Used (the cgroup or /proc, read from outside), the timeout, or make us buffer or parse more than
+the caps. A frame that is malformed or too big is an error of the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cgroups
+from .config import MAX_RESPONSE_BYTES, SandboxLimits
+
+SANDBOX_UID = 993  # Lambda's sbx_user1051
+SANDBOX_GID = 990
+HOSTNAME = "lambda"
+TASK_ROOT = "/var/task"
+RUNTIME_DIR = "/var/runtime"
+# Beyond the response limit, room for an error document or the frame header.
+MAX_CTL_BYTES = MAX_RESPONSE_BYTES + 64 * 1024
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_DISCARD = bytearray(1 << 20)
+
+_ETC_FILES = {
+    "passwd": (
+        "root:x:0:0:root:/root:/sbin/nologin\n"
+        f"sbx_user1051:x:{SANDBOX_UID}:{SANDBOX_GID}::/home/sbx_user1051:/sbin/nologin\n"
+        "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+    ),
+    "group": f"root:x:0:\nsbx_user1051:x:{SANDBOX_GID}:\nnogroup:x:65534:\n",
+    "hosts": f"127.0.0.1\tlocalhost {HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+}
+
+
+@dataclass
+class LaunchSpec:
+    """What to run: the files to put in the sandbox (by absolute path) and the command."""
+
+    files: Mapping[str, bytes]
+    command: Callable[[int, int, bool], list[str]]  # (CTL fd, GO fd, memory cgroup?) -> argv
+    env: Mapping[str, str]
+    memory_mb: int
+    timeout_s: float
+
+
+@dataclass
+class SandboxRun:
+    """What happened, as observed from outside."""
+
+    booted: bool = False
+    ready: bool = False
+    init_s: float = 0.0
+    invoke_s: float = 0.0
+    frame_kind: bytes | None = None
+    frame_payload: bytes = b""
+    frame_problem: str | None = None  # "too_large" | "malformed"
+    timed_out: str | None = None  # "init" | "invoke"
+    oom: bool = False
+    exit_code: int | None = None
+    exit_signal: int | None = None
+    init_output: bytes = b""
+    invoke_output: bytes = b""
+    truncated: bool = False
+    max_memory_bytes: int = 0
+    setup_error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _root_links() -> list[str]:
+    """/bin, /lib... as on the host: symlinks into /usr (merged /usr) or read-only binds."""
+    args: list[str] = []
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), f"/{name}"]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), f"/{name}"]
+    return args
+
+
+def build_bwrap_args(
+    *,
+    files: list[tuple[int, str]],
+    env: Mapping[str, str],
+    tmp_size_mb: int,
+    command: list[str],
+    info_fd: int | None = None,
+    block_fd: int | None = None,
+) -> list[str]:
+    """The bwrap command line (without the bwrap binary) for one sandbox.
+
+    ``files`` are (fd, path in the sandbox): bwrap copies each fd's content into the sandbox's
+    root, which is made read-only once everything is in place.
+    """
+    args = [
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_GID),
+        "--hostname",
+        HOSTNAME,
+        "--clearenv",
+    ]
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    args += ["--ro-bind", "/usr", "/usr", *_root_links()]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    args += ["--perms", "0755", "--dir", TASK_ROOT]
+    for fd, path in files:
+        args += ["--perms", "0444", "--file", str(fd), path]
+    # The root and /dev are tmpfs that bwrap made writable and without a size limit.
+    args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", TASK_ROOT]
+    if info_fd is not None:
+        args += ["--info-fd", str(info_fd)]
+    if block_fd is not None:
+        args += ["--block-fd", str(block_fd)]
+    return [*args, "--", *command]
+
+
+# --------------------------------------------------------------------------- status probe
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    ok: bool
+    reason: str = ""
+    how_to_fix: str = ""
+
+
+_status_lock = threading.Lock()
+_status_cache: dict[tuple, tuple[float, SandboxStatus]] = {}
+_RETRY_FAILED_PROBE_S = 30.0
+
+_USERNS_FIX = (
+    "bubblewrap needs unprivileged user namespaces. On Debian: "
+    "`sysctl -w kernel.unprivileged_userns_clone=1` and a non-zero user.max_user_namespaces; "
+    "on Ubuntu 23.10+ also `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` (or an "
+    "AppArmor profile for bwrap). Inside Docker, run the container with "
+    "`--security-opt seccomp=unconfined --security-opt apparmor=unconfined` (or a seccomp profile "
+    "that allows clone/unshare of namespaces)."
+)
+
+
+def _spawn_kwargs(limits: SandboxLimits) -> dict:
+    kwargs: dict = {"env": {}, "close_fds": True, "start_new_session": True}
+    if os.geteuid() == 0:
+        # Never let the sandbox be host root: its uid would own every root file on the host.
+        kwargs.update(user=limits.host_uid, group=limits.host_gid, extra_groups=[])
+    return kwargs
+
+
+def probe(limits: SandboxLimits) -> SandboxStatus:
+    """Start one trivial sandbox exactly like a real one and report whether it worked."""
+    bwrap = limits.bwrap_path
+    if not (os.path.isfile(bwrap) and os.access(bwrap, os.X_OK)):
+        return SandboxStatus(
+            False,
+            f"bubblewrap is not installed ({bwrap} not found).",
+            "Install it: `apt-get install bubblewrap` (or set SandboxLimits.bwrap_path).",
+        )
+    true = shutil.which("true", path="/usr/bin:/bin") or "/usr/bin/true"
+    files = _memfds(_etc_files())
+    try:
+        args = build_bwrap_args(
+            files=files, env={"PATH": "/usr/bin:/bin"}, tmp_size_mb=1, command=[true]
+        )
+        proc = subprocess.run(
+            [bwrap, *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=20,
+            check=False,
+            pass_fds=[fd for fd, _ in files],
+            **_spawn_kwargs(limits),
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return SandboxStatus(False, f"bubblewrap could not be started: {exc}", _USERNS_FIX)
+    finally:
+        for fd, _ in files:
+            os.close(fd)
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+        return SandboxStatus(False, f"bubblewrap cannot create a sandbox: {message}", _USERNS_FIX)
+    return SandboxStatus(True)
+
+
+def sandbox_status(limits: SandboxLimits | None = None) -> SandboxStatus:
+    """Whether sandboxes can be created here; cached (a failure is re-probed after 30 s)."""
+    limits = limits or SandboxLimits()
+    key = (limits.bwrap_path, limits.host_uid, limits.host_gid)
+    with _status_lock:
+        cached = _status_cache.get(key)
+        if cached and (cached[1].ok or time.monotonic() - cached[0] < _RETRY_FAILED_PROBE_S):
+            return cached[1]
+        status = probe(limits)
+        _status_cache[key] = (time.monotonic(), status)
+        return status
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _etc_files() -> dict[str, bytes]:
+    return {f"/etc/{name}": text.encode() for name, text in _ETC_FILES.items()}
+
+
+def _memfds(files: Mapping[str, bytes]) -> list[tuple[int, str]]:
+    """One sealed-off, in-memory file per sandbox file; nothing touches the host's disk."""
+    made: list[tuple[int, str]] = []
+    try:
+        for path, content in files.items():
+            if not path.startswith("/") or "/../" in path or path.endswith("/.."):
+                raise ValueError(f"bad sandbox path {path!r}")
+            fd = os.memfd_create("sandbox-file", os.MFD_CLOEXEC)
+            made.append((fd, path))
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        for fd, _ in made:
+            os.close(fd)
+        raise
+    return made
+
+
+# --------------------------------------------------------------------------- running
+
+
+class _Output:
+    """The sandbox's stdout+stderr: the first ``cap`` bytes kept, the rest read and dropped."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.fd = fd
+        self.cap = cap
+        self.data = bytearray()
+        self.truncated = False
+        self.eof = False
+        self.boundary = 0
+
+    def drain(self, max_chunks: int | None = 64) -> None:
+        chunks = 0
+        while not self.eof and (max_chunks is None or chunks < max_chunks):
+            chunks += 1
+            try:
+                room = self.cap - len(self.data)
+                if room > 0:
+                    chunk = os.read(self.fd, min(room, 65536))
+                    if not chunk:
+                        self.eof = True
+                    self.data += chunk
+                else:
+                    if os.readv(self.fd, [_DISCARD]) == 0:
+                        self.eof = True
+                    else:
+                        self.truncated = True
+            except BlockingIOError:
+                return
+            except OSError:
+                self.eof = True
+
+    def mark_boundary(self) -> None:
+        self.boundary = len(self.data)
+
+
+class _Control:
+    """Parses the CTL pipe: single bytes B and R, then one length-prefixed frame."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buf = bytearray()
+        self.eof = False
+        self.booted = False
+        self.ready = False
+        self.ready_at: float | None = None
+        self.frame_kind: bytes | None = None
+        self.frame_len: int | None = None
+        self.frame_payload: bytes | None = None
+        self.problem: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.frame_payload is not None or self.problem is not None
+
+    def read(self) -> None:
+        while not self.eof and not self.done:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.eof = True
+                return
+            self.buf += chunk
+            self._parse()
+
+    def _parse(self) -> None:
+        while self.buf and not self.done:
+            if self.frame_kind is None:
+                kind = bytes(self.buf[:1])
+                if kind == b"B" and not self.booted:
+                    self.booted = True
+                    del self.buf[:1]
+                elif kind == b"R" and self.booted and not self.ready:
+                    self.ready = True
+                    del self.buf[:1]
+                elif kind in (b"J", b"A", b"E") and self.booted:
+                    if len(self.buf) < 9:
+                        return
+                    self.frame_kind = kind
+                    self.frame_len = int.from_bytes(self.buf[1:9], "big")
+                    del self.buf[:9]
+                    limit = MAX_RESPONSE_BYTES if kind != b"E" else MAX_CTL_BYTES
+                    if self.frame_len > limit:
+                        self.problem = "too_large"
+                        return
+                else:
+                    self.problem = "malformed"
+                    return
+            else:
+                assert self.frame_len is not None
+                if len(self.buf) < self.frame_len:
+                    return
+                self.frame_payload = bytes(self.buf[: self.frame_len])
+                del self.buf[:]
+
+
+def _read_info(fd: int, timeout_s: float) -> int | None:
+    """bwrap's --info-fd JSON gives the host pid of the sandbox's pid 1."""
+    data = b""
+    deadline = time.monotonic() + timeout_s
+    while b"}" not in data and len(data) < 65536:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            return None
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    match = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
+    return int(match.group(1)) if match else None
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                kids.extend(int(x) for x in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return kids
+
+
+def _tree(root: int) -> list[int]:
+    seen: list[int] = []
+    stack = [root]
+    while stack and len(seen) < 4096:
+        pid = stack.pop()
+        seen.append(pid)
+        stack.extend(_children(pid))
+    return seen
+
+
+def _proc_field(path: str, prefix: str) -> int:
+    """A ``Name:  N kB`` field of a /proc file, in bytes (0 if the process is gone)."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(prefix):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _pss_bytes(pids: list[int]) -> int:
+    """Memory of the processes together: PSS splits shared pages (fork, libraries) fairly."""
+    return sum(_proc_field(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
+
+
+def _largest_hwm_bytes(pids: list[int]) -> int:
+    """The largest peak resident set (VmHWM) of a single process."""
+    return max((_proc_field(f"/proc/{pid}/status", "VmHWM:") for pid in pids), default=0)
+
+
+def _pidfd(pid: int | None, parent: int) -> int | None:
+    if pid is None:
+        return None
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return None
+    try:
+        # Guard against the (theoretical) reuse of a pid that already exited.
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        if ppid == parent:
+            return fd
+    except (OSError, ValueError, IndexError):
+        pass
+    os.close(fd)
+    return None
+
+
+def _wait_fd(fd: int, timeout_s: float) -> bool:
+    ready, _, _ = select.select([fd], [], [], max(timeout_s, 0))
+    return bool(ready)
+
+
+def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
+    """Run one sandbox to completion (or its deadline) and report what was observed."""
+    outcome = SandboxRun()
+    use_cgroup = cgroups.available() if limits.use_cgroup is None else limits.use_cgroup
+    group: cgroups.SandboxCgroup | None = None
+    if use_cgroup:
+        try:
+            group = cgroups.SandboxCgroup(
+                f"inv-{uuid.uuid4().hex}", spec.memory_mb * 1024 * 1024, limits.max_processes + 8
+            )
+        except OSError as exc:
+            if limits.use_cgroup:
+                raise
+            outcome.notes.append(f"no cgroup ({exc}); memory watchdog instead")
+    fds: list[int] = []
+
+    def pipe() -> tuple[int, int]:
+        r, w = os.pipe()
+        fds.extend((r, w))
+        return r, w
+
+    def close(fd: int | None) -> None:
+        if fd is not None and fd in fds:
+            fds.remove(fd)
+            os.close(fd)
+
+    proc: subprocess.Popen | None = None
+    pid1_fd: int | None = None
+    proc_fd: int | None = None
+    try:
+        files = _memfds({**_etc_files(), **spec.files})
+        fds.extend(fd for fd, _ in files)
+        out_r, out_w = pipe()
+        ctl_r, ctl_w = pipe()
+        go_r, go_w = pipe()
+        info_r, info_w = pipe()
+        args_r, args_w = pipe()
+        block_r = block_w = None
+        if group is not None:
+            block_r, block_w = pipe()
+        args = build_bwrap_args(
+            files=files,
+            env=spec.env,
+            tmp_size_mb=limits.tmp_size_mb,
+            command=spec.command(ctl_w, go_r, group is not None),
+            info_fd=info_w,
+            block_fd=block_r,
+        )
+        split = args.index("--")
+        # Options through a pipe, so /proc/1/cmdline inside shows none of our settings
+        # (bwrap wants the command itself on its real command line).
+        os.write(args_w, b"".join(a.encode() + b"\0" for a in args[:split]))
+        close(args_w)
+        child_fds = [out_w, ctl_w, go_r, info_w, args_r, *(fd for fd, _ in files)]
+        if block_r is not None:
+            child_fds.append(block_r)
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [limits.bwrap_path, "--args", str(args_r), *args[split:]],
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=out_w,
+            pass_fds=child_fds,
+            **_spawn_kwargs(limits),
+        )
+        for fd in child_fds:
+            close(fd)
+        proc_fd = os.pidfd_open(proc.pid)
+        pid1 = _read_info(info_r, timeout_s=10.0)
+        pid1_fd = _pidfd(pid1, proc.pid)
+        if group is not None:
+            if pid1 is not None:
+                # Everything the sandbox will ever start descends from its pid 1.
+                with contextlib.suppress(OSError):
+                    group.add(pid1)
+            # Only now may pid 1 go on and start the runtime.
+            with contextlib.suppress(OSError):
+                os.write(block_w, b"x")
+            close(block_w)
+        _supervise(proc, proc_fd, pid1, out_r, ctl_r, go_w, started, spec, limits, group, outcome)
+    finally:
+        if proc is not None:
+            _teardown(proc, pid1_fd, group, outcome)
+        for fd in list(fds):
+            close(fd)
+        for fd in (pid1_fd, proc_fd):
+            if fd is not None:
+                os.close(fd)
+        if group is not None:
+            group.remove()
+    return outcome
+
+
+def _supervise(
+    proc: subprocess.Popen,
+    proc_fd: int,
+    pid1: int | None,
+    out_r: int,
+    ctl_r: int,
+    go_w: int,
+    started: float,
+    spec: LaunchSpec,
+    limits: SandboxLimits,
+    group: cgroups.SandboxCgroup | None,
+    outcome: SandboxRun,
+) -> None:
+    os.set_blocking(out_r, False)
+    os.set_blocking(ctl_r, False)
+    output = _Output(out_r, limits.max_output_bytes)
+    control = _Control(ctl_r)
+    poller = select.poll()
+    poller.register(out_r, select.POLLIN)
+    poller.register(ctl_r, select.POLLIN)
+    poller.register(proc_fd, select.POLLIN)
+    limit_bytes = spec.memory_mb * 1024 * 1024
+    watchdog = group is None
+    peak = 0
+    next_sample = 0.0
+    deadline = started + limits.init_timeout_s
+    exited = False
+
+    def sample() -> None:
+        nonlocal peak
+        if pid1 is None:
+            return
+        pids = group.pids_in() if group is not None else _tree(pid1)
+        if watchdog:
+            used = _pss_bytes(pids)
+            peak = max(peak, used)
+            if used > limit_bytes:
+                outcome.oom = True
+        # The resident file pages of the runtime (shared libraries, stdlib) are not charged to
+        # the cgroup when the host had them cached already; the runtime's own peak RSS counts
+        # them, as Lambda's figure does. Sampled while it lives, since it may exit by itself.
+        peak = max(peak, _largest_hwm_bytes(pids))
+
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            outcome.timed_out = "invoke" if control.ready else "init"
+            break
+        wait = deadline - now
+        if watchdog or control.ready:
+            wait = min(wait, max(next_sample - now, 0.001))
+        events = poller.poll(max(wait * 1000, 0))
+        for fd, _ in events:
+            if fd == out_r:
+                output.drain()
+                if output.eof:
+                    poller.unregister(out_r)
+            elif fd == ctl_r:
+                was_ready = control.ready
+                # Everything the runtime printed before this message is already in the out pipe.
+                output.drain(max_chunks=256)
+                control.read()
+                if control.ready and not was_ready:
+                    # INIT output ends here; the handler may start only after we marked it.
+                    output.mark_boundary()
+                    control.ready_at = time.monotonic()
+                    deadline = control.ready_at + spec.timeout_s
+                    with contextlib.suppress(OSError):
+                        os.write(go_w, b"g")
+                    next_sample = 0.0
+                if control.eof:
+                    poller.unregister(ctl_r)
+            elif fd == proc_fd:
+                exited = True
+        if time.monotonic() >= next_sample and (watchdog or control.ready):
+            next_sample = time.monotonic() + (limits.watchdog_interval_s if watchdog else 0.1)
+            sample()
+            if outcome.oom:
+                break
+        if control.done or exited:
+            break
+
+    ended = time.monotonic()
+    if exited:
+        # The sandbox is gone: whatever is left in the pipes is all there will ever be.
+        output.drain(max_chunks=None)
+        control.read()
+    else:
+        output.drain(max_chunks=256)
+    if not exited:
+        sample()
+
+    outcome.booted = control.booted
+    outcome.ready = control.ready
+    if control.ready_at is not None:
+        outcome.init_s = control.ready_at - started
+        outcome.invoke_s = ended - control.ready_at
+    else:
+        outcome.init_s = ended - started
+    if control.frame_payload is not None:
+        outcome.frame_kind = control.frame_kind
+        outcome.frame_payload = control.frame_payload
+    outcome.frame_problem = control.problem
+    boundary = output.boundary if control.ready else len(output.data)
+    outcome.init_output = bytes(output.data[:boundary])
+    outcome.invoke_output = bytes(output.data[boundary:])
+    outcome.truncated = output.truncated
+    outcome.max_memory_bytes = peak
+
+
+def _teardown(
+    proc: subprocess.Popen,
+    pid1_fd: int | None,
+    group: cgroups.SandboxCgroup | None,
+    outcome: SandboxRun,
+) -> None:
+    """Kill the whole sandbox, reap bwrap and wait until nothing of it is left."""
+    # Harmless if bwrap already exited: it stays a zombie until the wait below.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGKILL)
+    _, status, rusage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    outcome.max_memory_bytes = max(outcome.max_memory_bytes, rusage.ru_maxrss * 1024)
+    if os.WIFEXITED(status):
+        # bwrap exited by itself, with its runtime's status; a runtime killed by signal N
+        # is reported as 128 + N.
+        code = os.WEXITSTATUS(status)
+        if 128 < code < 128 + 65:
+            outcome.exit_signal = code - 128
+        else:
+            outcome.exit_code = code
+    # pid 1 gets SIGKILL through --die-with-parent; its exit means the pid namespace is empty.
+    if pid1_fd is not None and not _wait_fd(pid1_fd, 5.0):
+        outcome.notes.append("sandbox pid 1 outlived bwrap")
+    if group is not None:
+        if not group.kill_all():
+            outcome.notes.append("cgroup not empty after kill")
+        outcome.max_memory_bytes = max(outcome.max_memory_bytes, group.peak_bytes())
+        if group.oom_killed():
+            outcome.oom = True
+    if not outcome.booted and not outcome.timed_out and not outcome.oom:
+        text = (outcome.init_output + outcome.invoke_output).decode("utf-8", "replace")
+        outcome.setup_error = text.strip() or f"bwrap exited with {proc.returncode}"
