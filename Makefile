@@ -15,7 +15,7 @@ SYSTEM_TOOLS := bwrap:bubblewrap chromium:chromium chromedriver:chromium-driver 
 WORKERS ?= 3
 THREADS ?= 4
 
-.PHONY: run test serve setup venv system-deps migrate content lint format clean bench
+.PHONY: run test test-postgres services serve setup venv system-deps migrate content lint format clean bench
 
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
@@ -25,6 +25,15 @@ test: setup ## Set up everything and run every test (unit, sandbox, browser)
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest
 
 setup: system-deps venv migrate content
+
+services: ## Start throwaway PostgreSQL and Redis servers for the scale-out tests
+	@bash tests/services/postgres.sh start >/dev/null
+	@bash tests/services/redis.sh start >/dev/null
+
+test-postgres: setup services ## The whole suite again on PostgreSQL, with Redis for cache and limits
+	DJANGO_DEBUG=0 DATABASE_URL=$$(bash tests/services/postgres.sh start) \
+	  REDIS_URL=$$(bash tests/services/redis.sh start) TEST_SERVICES=1 \
+	  $(BIN)/python -m pytest -p no:cacheprovider
 
 serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files collected
 	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: DJANGO_SECRET_KEY is not set. Set it to a long random string, e.g. export DJANGO_SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"; exit 1; }

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -52,18 +53,32 @@ def sandbox_limits() -> runner.SandboxLimits:
 
 
 @cache
-def _limiters(state_dir: str, concurrency: int, per_minute: int):
+def _limiters(state_dir: str, redis_url: str, concurrency: int, per_minute: int, timeout: int):
+    if redis_url:
+        # Several machines: the limits must live where all of them can see them.
+        import redis
+
+        from course.runner_limits import RedisConcurrencySlots, RedisRateLimiter
+
+        client = redis.Redis.from_url(redis_url)
+        lease_s = timeout + 30  # longer than any run, short enough to recover from a crash
+        return RedisConcurrencySlots(client, concurrency, lease_s), RedisRateLimiter(
+            client, per_minute
+        )
     return (
-        runner.ConcurrencySlots(settings.RUNNER_STATE_DIR / "slots", concurrency),
-        runner.RateLimiter(settings.RUNNER_STATE_DIR / "rate", per_minute),
+        runner.ConcurrencySlots(Path(state_dir) / "slots", concurrency),
+        runner.RateLimiter(Path(state_dir) / "rate", per_minute),
     )
 
 
 def limiters():
+    """The concurrency slots and rate limiter shared by every worker (and machine)."""
     return _limiters(
         str(settings.RUNNER_STATE_DIR),
+        settings.REDIS_URL,
         settings.RUNNER_MAX_CONCURRENCY,
         settings.RUNNER_RATE_PER_MINUTE,
+        settings.RUNNER_MAX_TIMEOUT_S,
     )
 
 
@@ -143,7 +158,7 @@ def execute(user, data: Mapping[str, object]) -> Outcome:
         rate.hit(str(user.pk))
         with slots.acquire():
             invocation = runner.invoke(request, limits=limits)
-    except runner.Throttled as throttled:
+    except runner.Throttled as throttled:  # course.runner_limits raises the same
         body = {
             "errorType": "TooManyRequestsException",
             "errorMessage": str(throttled),

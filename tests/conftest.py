@@ -50,3 +50,25 @@ def content_dir(tmp_path, settings):
     settings.COURSE_CONTENT_DIR = lessons
     settings.QUIZ_CONTENT_DIR = quizzes
     return tmp_path
+
+
+def start_service(script: str) -> str:
+    """Start a throwaway service with tests/services/<script> and return its URL."""
+    import subprocess
+    from pathlib import Path
+
+    path = Path(__file__).parent / "services" / script
+    result = subprocess.run(["bash", str(path), "start"], capture_output=True, text=True)
+    require_tool(result.returncode == 0, f"{script} could not start: {result.stderr.strip()}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    return os.environ.get("REDIS_URL") or start_service("redis.sh")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgres") else start_service("postgres.sh")
