@@ -1,0 +1,59 @@
+"""The site's page types, for the checks that run on every one of them (axe, page weight).
+
+When a feature lands, add its pages here and they are checked like the rest: nothing is skipped
+because it does not exist yet, it is simply not listed yet.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LESSON_DIR = REPO_ROOT / "course" / "content"
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"  # git-ignored: failure evidence and screenshots
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass(frozen=True)
+class PageType:
+    name: str
+    path: str
+    # Name of a user fixture (alice, or a teacher fixture) to sign in as before opening the page.
+    user: str | None = None
+    status: int = 200
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def lesson_slugs() -> list[str]:
+    """Lesson slugs from the content file names (NN-slug.md), without touching the database."""
+    names = sorted(path.name for path in LESSON_DIR.glob("*.md"))
+    return [match.group(1) for name in names if (match := re.match(r"\d+-([a-z0-9-]+)\.md$", name))]
+
+
+HOME = PageType("home", "/")
+# Lambda is the longest lesson and carries the embeds, so it stands for every lesson.
+LESSON = PageType("lesson", "/lessons/lambda/")
+LOGIN = PageType("login", "/accounts/login/")
+SIGNUP = PageType("signup", "/accounts/signup/")
+NOT_FOUND = PageType("404", "/no-such-page/", status=404)
+CALCULATOR = PageType("calculator", "/tools/lambda-pricing/")
+RUNNER = PageType("runner", "/tools/function-runner/")
+
+# Every page type, once: axe runs on each in light and dark. To come as their features land:
+# quiz, quiz result, progress (user="alice"), teacher pages (a teacher fixture's name as user).
+PAGE_TYPES = [HOME, LESSON, CALCULATOR, RUNNER, LOGIN, SIGNUP, NOT_FOUND]
+
+# The page-weight budget applies to every page a reader can land on, so every lesson counts.
+BUDGET_PAGES = [
+    HOME,
+    *(PageType(f"lesson-{slug}", f"/lessons/{slug}/") for slug in lesson_slugs()),
+    CALCULATOR,
+    RUNNER,
+    LOGIN,
+    SIGNUP,
+    NOT_FOUND,
+]
