@@ -2,8 +2,6 @@ import os
 import shutil
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.management import call_command
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -20,23 +18,31 @@ def require_tool(available: bool, reason: str) -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real course content once into the test database."""
+    from django.core.management import call_command
+
     with django_db_blocker.unblock():
         call_command("sync_content", verbosity=0)
 
 
 @pytest.fixture
 def alice(db):
+    from django.contrib.auth.models import User
+
     return User.objects.create_user("alice", "alice@example.com", "correct horse battery")
 
 
 @pytest.fixture
 def bob(db):
+    from django.contrib.auth.models import User
+
     return User.objects.create_user("bob", "bob@example.com", "correct horse battery")
 
 
 @pytest.fixture
 def charlie(db):
     """The outsider: signed in, but neither Alice's nor Bob's business."""
+    from django.contrib.auth.models import User
+
     return User.objects.create_user("charlie", "charlie@example.com", "correct horse battery")
 
 

@@ -7,8 +7,8 @@ view applies first. The threat model is documented in ``sandbox.py``.
 
 from .config import SandboxLimits
 from .errors import SandboxUnavailable, Throttled
+from .interpreters import RuntimeInfo, runtimes
 from .invocation import Invocation, InvocationRequest, invoke
-from .runtimes import RuntimeInfo, runtimes
 from .sandbox import SandboxStatus, sandbox_status
 from .throttle import ConcurrencySlots, RateLimiter
 

@@ -10,6 +10,7 @@ work directory, the cgroup and the teardown.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     diff_med = statistics.median(sandboxed) - statistics.median(plain)
     diff_p90 = _percentile(sandboxed, 0.9) - _percentile(plain, 0.9)
     print(f"{'sandbox adds':28} {diff_med:7.1f}ms {diff_p90:7.1f}ms")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"(load average {load} on {os.cpu_count()} CPUs; background load inflates both rows)")
     return 0
 
 

@@ -99,9 +99,10 @@ class SandboxCgroup:
         _reap_stale()
         self.memory = _roots["memory"] / name  # type: ignore[operator]
         self.pids = _roots["pids"] / name  # type: ignore[operator]
-        self.memory.mkdir()
+        # parents=True: recreate our base directory if someone tidied it away meanwhile.
+        self.memory.mkdir(parents=True)
         try:
-            self.pids.mkdir()
+            self.pids.mkdir(parents=True)
             self._write(self.memory / "memory.limit_in_bytes", memory_bytes)
             memsw = self.memory / "memory.memsw.limit_in_bytes"
             if memsw.exists():

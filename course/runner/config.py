@@ -30,7 +30,8 @@ class SandboxLimits:
     node_path: str = "/usr/bin/node"
     # util-linux's prlimit sets Node's rlimits inside the sandbox (Node cannot call setrlimit).
     prlimit_path: str = "/usr/bin/prlimit"
-    # Per-invocation work directories (code, event, bootstrap) are created under here.
+    # Host-side state of the runner. The sandbox itself needs no host files (its files travel
+    # in memfds); callers may keep their ConcurrencySlots/RateLimiter directories under here.
     state_dir: Path = field(default_factory=_default_state_dir)
     tmp_size_mb: int = 64
     max_processes: int = 64

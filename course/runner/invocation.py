@@ -24,7 +24,7 @@ from .config import (
     SandboxLimits,
 )
 from .errors import SandboxUnavailable
-from .runtimes import RUNTIME_NAMES, node_launch, python_launch, runtimes
+from .interpreters import RUNTIME_NAMES, check_event, node_launch, python_launch, runtimes
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -77,6 +77,10 @@ class Invocation:
         return asdict(self)
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _validate(req: InvocationRequest) -> None:
     if req.runtime not in RUNTIME_NAMES:
         raise ValueError(f"unknown runtime {req.runtime!r}; choose one of {RUNTIME_NAMES}")
@@ -84,12 +88,13 @@ def _validate(req: InvocationRequest) -> None:
         raise ValueError("code must be a string")
     if len(req.code.encode("utf-8", "surrogateescape")) > MAX_CODE_BYTES:
         raise ValueError(f"code is larger than {MAX_CODE_BYTES} bytes")
-    if not isinstance(req.memory_mb, int) or not MIN_MEMORY_MB <= req.memory_mb <= MAX_MEMORY_MB:
+    if not _whole(req.memory_mb) or not MIN_MEMORY_MB <= req.memory_mb <= MAX_MEMORY_MB:
         raise ValueError(f"memory_mb must be an integer from {MIN_MEMORY_MB} to {MAX_MEMORY_MB}")
-    if not isinstance(req.timeout_s, int) or not MIN_TIMEOUT_S <= req.timeout_s <= MAX_TIMEOUT_S:
+    if not _whole(req.timeout_s) or not MIN_TIMEOUT_S <= req.timeout_s <= MAX_TIMEOUT_S:
         raise ValueError(f"timeout_s must be an integer from {MIN_TIMEOUT_S} to {MAX_TIMEOUT_S}")
     if not _FUNCTION_NAME.match(req.function_name or ""):
         raise ValueError("function_name must be 1-64 letters, digits, hyphens or underscores")
+    check_event(req.event)
 
 
 def lambda_environment(req: InvocationRequest, log_stream: str) -> dict[str, str]:
@@ -210,7 +215,11 @@ def invoke(req: InvocationRequest, *, limits: SandboxLimits | None = None) -> In
             f"the sandbox could not be started: {exc}", "Check sandbox_status()."
         ) from exc
     if run.setup_error is not None:
-        raise SandboxUnavailable(f"the sandbox failed to start: {run.setup_error}")
+        # The host changed since the last probe (or never matched it): probe again next time.
+        sandbox.forget_status()
+        raise SandboxUnavailable(
+            f"the sandbox failed to start: {run.setup_error}", "See sandbox_status()."
+        )
     return _interpret(req, request_id, run, limits)
 
 

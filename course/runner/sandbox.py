@@ -54,18 +54,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups
+from . import cgroups, seccomp
 from .config import MAX_RESPONSE_BYTES, SandboxLimits
 
 SANDBOX_UID = 993  # Lambda's sbx_user1051
 SANDBOX_GID = 990
 HOSTNAME = "lambda"
 TASK_ROOT = "/var/task"
-RUNTIME_DIR = "/var/runtime"
 # Beyond the response limit, room for an error document or the frame header.
 MAX_CTL_BYTES = MAX_RESPONSE_BYTES + 64 * 1024
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 _DISCARD = bytearray(1 << 20)
+try:
+    _DEVNULL: int | None = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
+except OSError:
+    _DEVNULL = None
 
 _ETC_FILES = {
     "passwd": (
@@ -135,6 +137,7 @@ def build_bwrap_args(
     command: list[str],
     info_fd: int | None = None,
     block_fd: int | None = None,
+    seccomp_fd: int | None = None,
 ) -> list[str]:
     """The bwrap command line (without the bwrap binary) for one sandbox.
 
@@ -171,6 +174,8 @@ def build_bwrap_args(
         args += ["--info-fd", str(info_fd)]
     if block_fd is not None:
         args += ["--block-fd", str(block_fd)]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     return [*args, "--", *command]
 
 
@@ -198,12 +203,29 @@ _USERNS_FIX = (
 )
 
 
-def _spawn_kwargs(limits: SandboxLimits) -> dict:
+_SETPRIV = shutil.which("setpriv", path="/usr/bin:/bin")
+_CHRT = shutil.which("chrt", path="/usr/bin:/bin")
+
+
+def _spawn(limits: SandboxLimits, argv: list[str]) -> tuple[list[str], dict]:
+    """argv and Popen options to start bwrap: empty environment, own session, never as root.
+
+    As root, the sandbox's uid would be host root and own every root file on the host, so we
+    drop to ``host_uid`` first. util-linux's setpriv does that after a cheap vfork+exec; Popen's
+    own ``user=`` would need a full fork() of the (large) web server process instead.
+    """
     kwargs: dict = {"env": {}, "close_fds": True, "start_new_session": True}
-    if os.geteuid() == 0:
-        # Never let the sandbox be host root: its uid would own every root file on the host.
-        kwargs.update(user=limits.host_uid, group=limits.host_gid, extra_groups=[])
-    return kwargs
+    # Learners' code gets the CPU only when the web server does not want it: SCHED_IDLE is
+    # inherited by everything in the sandbox, so 20 busy functions cannot slow a page down.
+    if _CHRT:
+        argv = [_CHRT, "--idle", "0", *argv]
+    if os.geteuid() != 0:
+        return argv, kwargs
+    if _SETPRIV:
+        ids = [f"--reuid={limits.host_uid}", f"--regid={limits.host_gid}", "--clear-groups"]
+        return [_SETPRIV, *ids, "--", *argv], kwargs
+    kwargs.update(user=limits.host_uid, group=limits.host_gid, extra_groups=[])
+    return argv, kwargs
 
 
 def probe(limits: SandboxLimits) -> SandboxStatus:
@@ -217,28 +239,44 @@ def probe(limits: SandboxLimits) -> SandboxStatus:
         )
     true = shutil.which("true", path="/usr/bin:/bin") or "/usr/bin/true"
     files = _memfds(_etc_files())
+    fds = [fd for fd, _ in files]
+    filter_program = seccomp.program()
+    seccomp_fd = _memfd(filter_program) if filter_program else None
+    if seccomp_fd is not None:
+        fds.append(seccomp_fd)
     try:
         args = build_bwrap_args(
-            files=files, env={"PATH": "/usr/bin:/bin"}, tmp_size_mb=1, command=[true]
+            files=files,
+            env={"PATH": "/usr/bin:/bin"},
+            tmp_size_mb=1,
+            command=[true],
+            seccomp_fd=seccomp_fd,
         )
+        argv, kwargs = _spawn(limits, [bwrap, *args])
         proc = subprocess.run(
-            [bwrap, *args],
+            argv,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=20,
             check=False,
-            pass_fds=[fd for fd, _ in files],
-            **_spawn_kwargs(limits),
+            pass_fds=fds,
+            **kwargs,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return SandboxStatus(False, f"bubblewrap could not be started: {exc}", _USERNS_FIX)
     finally:
-        for fd, _ in files:
+        for fd in fds:
             os.close(fd)
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
         return SandboxStatus(False, f"bubblewrap cannot create a sandbox: {message}", _USERNS_FIX)
     return SandboxStatus(True)
+
+
+def forget_status() -> None:
+    """Drop cached probe results (a sandbox failed to start although the probe had passed)."""
+    with _status_lock:
+        _status_cache.clear()
 
 
 def sandbox_status(limits: SandboxLimits | None = None) -> SandboxStatus:
@@ -261,19 +299,28 @@ def _etc_files() -> dict[str, bytes]:
     return {f"/etc/{name}": text.encode() for name, text in _ETC_FILES.items()}
 
 
+def _memfd(content: bytes) -> int:
+    """An in-memory file holding ``content``, positioned at its start."""
+    fd = os.memfd_create("sandbox-file", os.MFD_CLOEXEC)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def _memfds(files: Mapping[str, bytes]) -> list[tuple[int, str]]:
-    """One sealed-off, in-memory file per sandbox file; nothing touches the host's disk."""
+    """One in-memory file per sandbox file: nothing of the sandbox touches the host's disk."""
     made: list[tuple[int, str]] = []
     try:
         for path, content in files.items():
             if not path.startswith("/") or "/../" in path or path.endswith("/.."):
                 raise ValueError(f"bad sandbox path {path!r}")
-            fd = os.memfd_create("sandbox-file", os.MFD_CLOEXEC)
-            made.append((fd, path))
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.lseek(fd, 0, os.SEEK_SET)
+            made.append((_memfd(content), path))
     except BaseException:
         for fd, _ in made:
             os.close(fd)
@@ -306,15 +353,25 @@ class _Output:
                     if not chunk:
                         self.eof = True
                     self.data += chunk
+                elif self._discard() == 0:
+                    self.eof = True
                 else:
-                    if os.readv(self.fd, [_DISCARD]) == 0:
-                        self.eof = True
-                    else:
-                        self.truncated = True
+                    self.truncated = True
             except BlockingIOError:
                 return
             except OSError:
                 self.eof = True
+
+    def _discard(self) -> int:
+        # splice moves the pages to /dev/null inside the kernel: a flood costs us no copying.
+        if _DEVNULL is not None:
+            try:
+                return os.splice(self.fd, _DEVNULL, 1 << 20, flags=os.SPLICE_F_NONBLOCK)
+            except BlockingIOError:
+                raise
+            except OSError:
+                pass
+        return os.readv(self.fd, [_DISCARD])
 
     def mark_boundary(self) -> None:
         self.boundary = len(self.data)
@@ -369,8 +426,10 @@ class _Control:
                     self.frame_kind = kind
                     self.frame_len = int.from_bytes(self.buf[1:9], "big")
                     del self.buf[:9]
-                    limit = MAX_RESPONSE_BYTES if kind != b"E" else MAX_CTL_BYTES
-                    if self.frame_len > limit:
+                    if kind == b"E" and self.frame_len > MAX_CTL_BYTES:
+                        self.problem = "malformed"  # no error document is that big
+                        return
+                    if kind != b"E" and self.frame_len > MAX_RESPONSE_BYTES:
                         self.problem = "too_large"
                         return
                 else:
@@ -392,8 +451,7 @@ def _read_info(fd: int, timeout_s: float) -> int | None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
+        if not _wait_fd(fd, remaining):
             return None
         chunk = os.read(fd, 4096)
         if not chunk:
@@ -470,8 +528,10 @@ def _pidfd(pid: int | None, parent: int) -> int | None:
 
 
 def _wait_fd(fd: int, timeout_s: float) -> bool:
-    ready, _, _ = select.select([fd], [], [], max(timeout_s, 0))
-    return bool(ready)
+    # poll, not select: a busy server can have file descriptors above select's 1024.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(timeout_s, 0) * 1000))
 
 
 def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
@@ -488,32 +548,86 @@ def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
             if limits.use_cgroup:
                 raise
             outcome.notes.append(f"no cgroup ({exc}); memory watchdog instead")
-    fds: list[int] = []
+    session = _Session(spec, limits, group, outcome)
+    try:
+        session.start()
+        if session.pid1 is not None:
+            session.supervise()
+    finally:
+        session.teardown()
+        session.finish()
+        session.close()
+    return outcome
 
-    def pipe() -> tuple[int, int]:
+
+class _Session:
+    """One sandbox's life: start, supervise, tear down, and what was seen along the way."""
+
+    def __init__(
+        self,
+        spec: LaunchSpec,
+        limits: SandboxLimits,
+        group: cgroups.SandboxCgroup | None,
+        outcome: SandboxRun,
+    ) -> None:
+        self.spec = spec
+        self.limits = limits
+        self.group = group
+        self.outcome = outcome
+        self.fds: list[int] = []
+        self.proc: subprocess.Popen | None = None
+        self.proc_fd: int | None = None
+        self.pid1: int | None = None
+        self.pid1_fd: int | None = None
+        self.output: _Output | None = None
+        self.control: _Control | None = None
+        self.go_w = -1
+        self.started = self.ended = 0.0
+        self.peak = 0
+        self.exited = False
+
+    # -- plumbing
+
+    def _pipe(self) -> tuple[int, int]:
         r, w = os.pipe()
-        fds.extend((r, w))
+        self.fds.extend((r, w))
         return r, w
 
-    def close(fd: int | None) -> None:
-        if fd is not None and fd in fds:
-            fds.remove(fd)
+    def _close(self, fd: int | None) -> None:
+        if fd is not None and fd in self.fds:
+            self.fds.remove(fd)
             os.close(fd)
 
-    proc: subprocess.Popen | None = None
-    pid1_fd: int | None = None
-    proc_fd: int | None = None
-    try:
+    def close(self) -> None:
+        for fd in list(self.fds):
+            self._close(fd)
+        for fd in (self.pid1_fd, self.proc_fd):
+            if fd is not None:
+                os.close(fd)
+        self.pid1_fd = self.proc_fd = None
+        if self.group is not None:
+            self.group.remove()
+
+    # -- phases
+
+    def start(self) -> None:
+        spec, limits, group = self.spec, self.limits, self.group
         files = _memfds({**_etc_files(), **spec.files})
-        fds.extend(fd for fd, _ in files)
-        out_r, out_w = pipe()
-        ctl_r, ctl_w = pipe()
-        go_r, go_w = pipe()
-        info_r, info_w = pipe()
-        args_r, args_w = pipe()
+        self.fds.extend(fd for fd, _ in files)
+        filter_program = seccomp.program()
+        seccomp_fd = _memfd(filter_program) if filter_program else None
+        if seccomp_fd is not None:
+            self.fds.append(seccomp_fd)
+        out_r, out_w = self._pipe()
+        ctl_r, ctl_w = self._pipe()
+        os.set_blocking(out_r, False)
+        os.set_blocking(ctl_r, False)
+        go_r, self.go_w = self._pipe()
+        info_r, info_w = self._pipe()
+        args_r, args_w = self._pipe()
         block_r = block_w = None
         if group is not None:
-            block_r, block_w = pipe()
+            block_r, block_w = self._pipe()
         args = build_bwrap_args(
             files=files,
             env=spec.env,
@@ -521,192 +635,180 @@ def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
             command=spec.command(ctl_w, go_r, group is not None),
             info_fd=info_w,
             block_fd=block_r,
+            seccomp_fd=seccomp_fd,
         )
         split = args.index("--")
         # Options through a pipe, so /proc/1/cmdline inside shows none of our settings
         # (bwrap wants the command itself on its real command line).
         os.write(args_w, b"".join(a.encode() + b"\0" for a in args[:split]))
-        close(args_w)
-        child_fds = [out_w, ctl_w, go_r, info_w, args_r, *(fd for fd, _ in files)]
+        self._close(args_w)
+        child_fds = [ctl_w, go_r, info_w, args_r, *(fd for fd, _ in files)]
         if block_r is not None:
             child_fds.append(block_r)
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [limits.bwrap_path, "--args", str(args_r), *args[split:]],
+        if seccomp_fd is not None:
+            child_fds.append(seccomp_fd)
+        self.output = _Output(out_r, limits.max_output_bytes)
+        self.control = _Control(ctl_r)
+        self.started = time.monotonic()
+        argv, kwargs = _spawn(limits, [limits.bwrap_path, "--args", str(args_r), *args[split:]])
+        self.proc = subprocess.Popen(
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=out_w,
             stderr=out_w,
             pass_fds=child_fds,
-            **_spawn_kwargs(limits),
+            **kwargs,
         )
-        for fd in child_fds:
-            close(fd)
-        proc_fd = os.pidfd_open(proc.pid)
-        pid1 = _read_info(info_r, timeout_s=10.0)
-        pid1_fd = _pidfd(pid1, proc.pid)
+        for fd in (out_w, *child_fds):
+            self._close(fd)
+        self.proc_fd = os.pidfd_open(self.proc.pid)
+        self.pid1 = _read_info(info_r, timeout_s=10.0)
+        self.pid1_fd = _pidfd(self.pid1, self.proc.pid)
+        if self.pid1 is None:
+            return  # bwrap failed before creating the sandbox; teardown reports why
         if group is not None:
-            if pid1 is not None:
+            try:
                 # Everything the sandbox will ever start descends from its pid 1.
-                with contextlib.suppress(OSError):
-                    group.add(pid1)
+                group.add(self.pid1)
+            except OSError as exc:
+                self.outcome.notes.append(f"cgroup join failed ({exc}); memory watchdog instead")
+                group.remove()
+                self.group = None
             # Only now may pid 1 go on and start the runtime.
             with contextlib.suppress(OSError):
                 os.write(block_w, b"x")
-            close(block_w)
-        _supervise(proc, proc_fd, pid1, out_r, ctl_r, go_w, started, spec, limits, group, outcome)
-    finally:
-        if proc is not None:
-            _teardown(proc, pid1_fd, group, outcome)
-        for fd in list(fds):
-            close(fd)
-        for fd in (pid1_fd, proc_fd):
-            if fd is not None:
-                os.close(fd)
-        if group is not None:
-            group.remove()
-    return outcome
+            self._close(block_w)
 
-
-def _supervise(
-    proc: subprocess.Popen,
-    proc_fd: int,
-    pid1: int | None,
-    out_r: int,
-    ctl_r: int,
-    go_w: int,
-    started: float,
-    spec: LaunchSpec,
-    limits: SandboxLimits,
-    group: cgroups.SandboxCgroup | None,
-    outcome: SandboxRun,
-) -> None:
-    os.set_blocking(out_r, False)
-    os.set_blocking(ctl_r, False)
-    output = _Output(out_r, limits.max_output_bytes)
-    control = _Control(ctl_r)
-    poller = select.poll()
-    poller.register(out_r, select.POLLIN)
-    poller.register(ctl_r, select.POLLIN)
-    poller.register(proc_fd, select.POLLIN)
-    limit_bytes = spec.memory_mb * 1024 * 1024
-    watchdog = group is None
-    peak = 0
-    next_sample = 0.0
-    deadline = started + limits.init_timeout_s
-    exited = False
-
-    def sample() -> None:
-        nonlocal peak
-        if pid1 is None:
+    def sample(self) -> None:
+        """Memory seen from outside: PSS against the limit (watchdog), peak RSS for the report."""
+        if self.pid1 is None:
             return
-        pids = group.pids_in() if group is not None else _tree(pid1)
-        if watchdog:
+        pids = self.group.pids_in() if self.group is not None else _tree(self.pid1)
+        if self.group is None:
             used = _pss_bytes(pids)
-            peak = max(peak, used)
-            if used > limit_bytes:
-                outcome.oom = True
+            self.peak = max(self.peak, used)
+            if used > self.spec.memory_mb * 1024 * 1024:
+                self.outcome.oom = True
         # The resident file pages of the runtime (shared libraries, stdlib) are not charged to
         # the cgroup when the host had them cached already; the runtime's own peak RSS counts
         # them, as Lambda's figure does. Sampled while it lives, since it may exit by itself.
-        peak = max(peak, _largest_hwm_bytes(pids))
+        self.peak = max(self.peak, _largest_hwm_bytes(pids))
 
-    while True:
-        now = time.monotonic()
-        if now >= deadline:
-            outcome.timed_out = "invoke" if control.ready else "init"
-            break
-        wait = deadline - now
-        if watchdog or control.ready:
-            wait = min(wait, max(next_sample - now, 0.001))
-        events = poller.poll(max(wait * 1000, 0))
-        for fd, _ in events:
-            if fd == out_r:
-                output.drain()
-                if output.eof:
-                    poller.unregister(out_r)
-            elif fd == ctl_r:
-                was_ready = control.ready
-                # Everything the runtime printed before this message is already in the out pipe.
-                output.drain(max_chunks=256)
-                control.read()
-                if control.ready and not was_ready:
-                    # INIT output ends here; the handler may start only after we marked it.
-                    output.mark_boundary()
-                    control.ready_at = time.monotonic()
-                    deadline = control.ready_at + spec.timeout_s
-                    with contextlib.suppress(OSError):
-                        os.write(go_w, b"g")
-                    next_sample = 0.0
-                if control.eof:
-                    poller.unregister(ctl_r)
-            elif fd == proc_fd:
-                exited = True
-        if time.monotonic() >= next_sample and (watchdog or control.ready):
-            next_sample = time.monotonic() + (limits.watchdog_interval_s if watchdog else 0.1)
-            sample()
-            if outcome.oom:
+    def supervise(self) -> None:
+        spec, limits, outcome = self.spec, self.limits, self.outcome
+        output, control = self.output, self.control
+        assert output is not None and control is not None and self.proc_fd is not None
+        poller = select.poll()
+        poller.register(output.fd, select.POLLIN)
+        poller.register(control.fd, select.POLLIN)
+        poller.register(self.proc_fd, select.POLLIN)
+        next_sample = 0.0
+        deadline = self.started + limits.init_timeout_s
+        while True:
+            watchdog = self.group is None
+            now = time.monotonic()
+            if now >= deadline:
+                outcome.timed_out = "invoke" if control.ready else "init"
                 break
-        if control.done or exited:
-            break
+            wait = deadline - now
+            if watchdog or control.ready:
+                wait = min(wait, max(next_sample - now, 0.001))
+            for fd, _ in poller.poll(max(wait * 1000, 0)):
+                if fd == output.fd:
+                    output.drain()
+                    if output.eof:
+                        poller.unregister(output.fd)
+                elif fd == control.fd:
+                    was_ready = control.ready
+                    # Whatever the runtime printed before this message is in the out pipe now.
+                    output.drain(max_chunks=256)
+                    control.read()
+                    if control.ready and not was_ready:
+                        # INIT's output ends here; the handler may start only once we marked it.
+                        output.mark_boundary()
+                        control.ready_at = time.monotonic()
+                        deadline = control.ready_at + spec.timeout_s
+                        with contextlib.suppress(OSError):
+                            os.write(self.go_w, b"g")
+                        next_sample = 0.0
+                    if control.eof:
+                        poller.unregister(control.fd)
+                elif fd == self.proc_fd:
+                    self.exited = True
+            if time.monotonic() >= next_sample and (watchdog or control.ready):
+                sampled_at = time.monotonic()
+                self.sample()
+                cost = time.monotonic() - sampled_at
+                # Many processes make a sample dear: then sample less often, at most ~20% CPU.
+                interval = limits.watchdog_interval_s if watchdog else 0.1
+                next_sample = time.monotonic() + max(interval, 4 * cost)
+                if outcome.oom:
+                    break
+            if control.done or self.exited:
+                break
+        self.ended = time.monotonic()
+        if not self.exited:
+            self.sample()  # the runtime is alive (frozen after its response, or still running)
 
-    ended = time.monotonic()
-    if exited:
-        # The sandbox is gone: whatever is left in the pipes is all there will ever be.
+    def teardown(self) -> None:
+        """Kill the whole sandbox, reap bwrap and wait until nothing of it is left."""
+        proc, outcome = self.proc, self.outcome
+        if proc is None:
+            return
+        if not self.ended:
+            self.ended = time.monotonic()
+        # Pid 1 first (its death empties the pid namespace), then bwrap, whose
+        # --die-with-parent would kill pid 1 anyway. Harmless if either already exited.
+        if self.pid1_fd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pid1_fd, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGKILL)
+        # (Not wait4's ru_maxrss: bwrap was forked from this server, so it would include our RSS.)
+        _, status = os.waitpid(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if os.WIFEXITED(status):
+            # bwrap exited by itself, with its runtime's status; a runtime killed by signal N
+            # is reported as 128 + N.
+            code = os.WEXITSTATUS(status)
+            if 128 < code < 128 + 65:
+                outcome.exit_signal = code - 128
+            else:
+                outcome.exit_code = code
+        # pid 1 gets SIGKILL through --die-with-parent; its exit means the pid namespace is empty.
+        if self.pid1_fd is not None and not _wait_fd(self.pid1_fd, 5.0):
+            outcome.notes.append("sandbox pid 1 outlived bwrap")
+        if self.group is not None:
+            if not self.group.kill_all():
+                outcome.notes.append("cgroup not empty after kill")
+            self.peak = max(self.peak, self.group.peak_bytes())
+            if self.group.oom_killed():
+                outcome.oom = True
+
+    def finish(self) -> None:
+        """Fill in the outcome; every writer is dead now, so the pipes can be read to the end."""
+        outcome, output, control = self.outcome, self.output, self.control
+        if output is None or control is None or self.proc is None:
+            return
         output.drain(max_chunks=None)
         control.read()
-    else:
-        output.drain(max_chunks=256)
-    if not exited:
-        sample()
-
-    outcome.booted = control.booted
-    outcome.ready = control.ready
-    if control.ready_at is not None:
-        outcome.init_s = control.ready_at - started
-        outcome.invoke_s = ended - control.ready_at
-    else:
-        outcome.init_s = ended - started
-    if control.frame_payload is not None:
-        outcome.frame_kind = control.frame_kind
-        outcome.frame_payload = control.frame_payload
-    outcome.frame_problem = control.problem
-    boundary = output.boundary if control.ready else len(output.data)
-    outcome.init_output = bytes(output.data[:boundary])
-    outcome.invoke_output = bytes(output.data[boundary:])
-    outcome.truncated = output.truncated
-    outcome.max_memory_bytes = peak
-
-
-def _teardown(
-    proc: subprocess.Popen,
-    pid1_fd: int | None,
-    group: cgroups.SandboxCgroup | None,
-    outcome: SandboxRun,
-) -> None:
-    """Kill the whole sandbox, reap bwrap and wait until nothing of it is left."""
-    # Harmless if bwrap already exited: it stays a zombie until the wait below.
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(proc.pid, signal.SIGKILL)
-    _, status, rusage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    outcome.max_memory_bytes = max(outcome.max_memory_bytes, rusage.ru_maxrss * 1024)
-    if os.WIFEXITED(status):
-        # bwrap exited by itself, with its runtime's status; a runtime killed by signal N
-        # is reported as 128 + N.
-        code = os.WEXITSTATUS(status)
-        if 128 < code < 128 + 65:
-            outcome.exit_signal = code - 128
+        outcome.booted = control.booted
+        outcome.ready = control.ready
+        if control.ready_at is not None:
+            outcome.init_s = control.ready_at - self.started
+            outcome.invoke_s = self.ended - control.ready_at
         else:
-            outcome.exit_code = code
-    # pid 1 gets SIGKILL through --die-with-parent; its exit means the pid namespace is empty.
-    if pid1_fd is not None and not _wait_fd(pid1_fd, 5.0):
-        outcome.notes.append("sandbox pid 1 outlived bwrap")
-    if group is not None:
-        if not group.kill_all():
-            outcome.notes.append("cgroup not empty after kill")
-        outcome.max_memory_bytes = max(outcome.max_memory_bytes, group.peak_bytes())
-        if group.oom_killed():
-            outcome.oom = True
-    if not outcome.booted and not outcome.timed_out and not outcome.oom:
-        text = (outcome.init_output + outcome.invoke_output).decode("utf-8", "replace")
-        outcome.setup_error = text.strip() or f"bwrap exited with {proc.returncode}"
+            outcome.init_s = self.ended - self.started
+        if control.frame_payload is not None:
+            outcome.frame_kind = control.frame_kind
+            outcome.frame_payload = control.frame_payload
+        outcome.frame_problem = control.problem
+        boundary = output.boundary if control.ready else len(output.data)
+        outcome.init_output = bytes(output.data[:boundary])
+        outcome.invoke_output = bytes(output.data[boundary:])
+        outcome.truncated = output.truncated
+        outcome.max_memory_bytes = self.peak
+        if not outcome.booted and not outcome.timed_out and not outcome.oom:
+            text = (outcome.init_output + outcome.invoke_output).decode("utf-8", "replace")
+            code = self.proc.returncode if self.proc is not None else None
+            outcome.setup_error = text.strip() or f"bwrap exited with status {code}"

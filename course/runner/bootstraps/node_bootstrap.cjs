@@ -1,13 +1,14 @@
 // Lambda-style runtime for Node.js. Runs INSIDE the sandbox only, as /var/runtime/bootstrap.cjs.
 //
-// Started as `node [--max-old-space-size=N] /var/runtime/bootstrap.cjs CTL GO REQUEST_ID TIMEOUT_MS
-// MODULE_FILE`, with the function in /var/task/MODULE_FILE (index.js for CommonJS, index.mjs for an
-// ES module) and the event as JSON in /var/runtime/event. Protocol on CTL_FD as in
-// python_bootstrap.py: "B" (running), "R" (module loaded; wait for a byte on GO), then one frame: kind + 8-byte big-endian
-// length + payload, kind "J" (result JSON) or "E" (error document). Semantics follow the AWS
-// Node.js runtime interface client: async/promise handlers, callback handlers (waiting for an
-// empty event loop unless context.callbackWaitsForEmptyEventLoop = false), sync handlers (result
-// null), console patched to "<time>\t<request id>\t<LEVEL>\t<message>".
+// Started as `node [--max-old-space-size=N] /var/runtime/bootstrap.cjs CTL GO REQUEST_ID
+// TIMEOUT_MS MODULE_FILE`, with the function in /var/task/MODULE_FILE (index.js for CommonJS,
+// index.mjs for an ES module) and the event as JSON in /var/runtime/event. The protocol on the
+// CTL and GO pipes is python_bootstrap.py's: "B" (running), "R" (module loaded; then wait for a
+// byte on GO), then one frame: kind + 8-byte big-endian length + payload, kind "J" (the result
+// as JSON) or "E" (an error document). Semantics follow the AWS Node.js runtime interface
+// client: async/promise handlers; callback handlers (which wait for an empty event loop unless
+// context.callbackWaitsForEmptyEventLoop = false); plain sync handlers (their return value is
+// ignored, the result is null); console patched to "<time>\t<request id>\t<LEVEL>\t<message>".
 'use strict';
 
 const fs = require('fs');
@@ -33,6 +34,9 @@ function sendFrame(kind, text) {
   head.write(kind, 0, 1, 'latin1');
   head.writeBigUInt64BE(BigInt(payload.length), 1);
   writeAll(Buffer.concat([head, payload]));
+  // Lambda freezes the sandbox after the response; stay alive until the runner, having
+  // measured us, kills the sandbox.
+  setInterval(() => {}, 1 << 30);
 }
 
 writeAll(Buffer.from('B'));

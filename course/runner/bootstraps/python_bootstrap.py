@@ -1,8 +1,10 @@
 """Lambda-style runtime for Python. Runs INSIDE the sandbox only, as /var/runtime/bootstrap.py.
 
-Started as ``python3 -I -S -B -u /var/runtime/bootstrap.py CTL GO REQUEST_ID TIMEOUT_MS LIMITS``
-with the function's code in /var/task/lambda_function.py and the event (marshal format, written
-by the runner) in /var/runtime/event. It talks to the runner over the pipe CTL and waits on GO:
+Started as ``python3 -I -S -B -u /var/runtime/bootstrap.pyc CTL GO REQUEST_ID TIMEOUT_MS LIMITS``
+(precompiled by the runner with the sandbox's own interpreter, since compiling this file would
+cost more than all the rest it does; the .py is the fallback). The function's code is in
+/var/task/lambda_function.py, the event (marshal format, written by the runner) in
+/var/runtime/event. It talks to the runner over the pipe CTL and waits on GO:
 
 * ``B``: the bootstrap is running (the sandbox came up);
 * ``R``: the handler module is imported, INIT is over; the runner marks the end of INIT's output,
@@ -33,6 +35,12 @@ def _write_all(fd, data):
 
 def _send(ctl, kind, payload):
     _write_all(ctl, kind + len(payload).to_bytes(8, "big") + payload)
+
+
+def _freeze():
+    """After the response Lambda freezes the sandbox; here the runner measures it, then kills it."""
+    while True:
+        time.sleep(3600)
 
 
 def _apply_limits(spec):
@@ -163,7 +171,8 @@ def _format_traceback(tb):
         frames.append((code.co_filename, tb.tb_lineno, code.co_name))
         tb = tb.tb_next
     # Lambda drops the runtime's own leading frames; importlib's are noise for a learner too.
-    while frames and (frames[0][0] == __file__ or frames[0][0].startswith("<frozen importlib")):
+    own = _format_traceback.__code__.co_filename  # also right when run precompiled (.pyc)
+    while frames and (frames[0][0] == own or frames[0][0].startswith("<frozen importlib")):
         frames.pop(0)
     trace = []
     for filename, lineno, name in frames:
@@ -202,7 +211,7 @@ def _log_error(error):
 def _fail(ctl, error):
     _log_error(error)
     _send(ctl, b"E", marshal_json(error).encode("ascii"))
-    os._exit(0)
+    _freeze()
 
 
 def _default(obj):
@@ -293,13 +302,13 @@ def main():
         _fail(ctl, _error_from_exception(exc))
     if isinstance(response, (bytes, bytearray)):
         _send(ctl, b"A", bytes(response))
-        os._exit(0)
+        _freeze()
     try:
         payload = marshal_json(response).encode("ascii")
     except Exception as exc:
         _fail(ctl, _make_error(f"Unable to marshal response: {exc}", "Runtime.MarshalError", None))
     _send(ctl, b"J", payload)
-    os._exit(0)
+    _freeze()
 
 
 if __name__ == "__main__":

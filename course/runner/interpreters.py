@@ -33,6 +33,42 @@ def _bootstrap(name: str) -> bytes:
     return (_BOOTSTRAPS / name).read_bytes()
 
 
+_PYC_SCRIPT = (
+    "import importlib.util, marshal, sys\n"
+    "code = compile(sys.stdin.buffer.read(), '/var/runtime/bootstrap.py', 'exec')\n"
+    "sys.stdout.buffer.write(importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code))\n"
+)
+_pyc_lock = threading.Lock()
+_pycs: dict[tuple[str, float], bytes | None] = {}
+
+
+def _python_bootstrap_pyc(python_path: str) -> bytes | None:
+    """The Python bootstrap compiled by the sandbox's interpreter itself (its bytecode format),
+    once per interpreter; None if that fails, and the source is shipped instead."""
+    try:
+        key = (python_path, os.stat(python_path).st_mtime)
+    except OSError:
+        return None
+    with _pyc_lock:
+        if key in _pycs:
+            return _pycs[key]
+    try:
+        # Our own trusted bootstrap, compiled by our own interpreter: no learner code here.
+        pyc = subprocess.run(
+            [python_path, "-I", "-S", "-c", _PYC_SCRIPT],
+            input=_bootstrap("python_bootstrap.py"),
+            capture_output=True,
+            timeout=30,
+            check=True,
+            env={},
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        pyc = None
+    with _pyc_lock:
+        _pycs[key] = pyc or None
+    return pyc or None
+
+
 _version_lock = threading.Lock()
 _versions: dict[tuple[str, str], str | None] = {}
 
@@ -116,6 +152,23 @@ class Launch:
     argv: Callable[[int, int, bool], list[str]]
 
 
+def check_event(event: object) -> None:
+    """ValueError unless ``event`` is made of JSON types only (what Lambda could deliver)."""
+    stack = [event]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, (str, bool, int, float)):
+            continue
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                raise ValueError("event is not JSON-compatible: object keys must be strings")
+            stack.extend(item.values())
+        else:
+            raise ValueError(f"event is not JSON-compatible: {type(item).__name__} found")
+
+
 def _cpu_seconds(limits: SandboxLimits, timeout_s: float) -> int:
     # A backstop only: the wall clock ends the run long before this on a single thread.
     return math.ceil(limits.init_timeout_s + timeout_s) + 1
@@ -125,9 +178,13 @@ def python_launch(
     code: str, event: object, request_id: str, memory_mb: int, timeout_s: float, limits
 ) -> Launch:
     try:
+        # marshal, not JSON: loading it needs no import in the sandbox (json pulls in re).
         event_bytes = marshal.dumps(event, 4)
     except ValueError as exc:
         raise ValueError(f"event is not JSON-compatible: {exc}") from exc
+
+    pyc = _python_bootstrap_pyc(limits.python_path)
+    bootstrap = "/var/runtime/bootstrap.pyc" if pyc else "/var/runtime/bootstrap.py"
 
     def argv(ctl_fd: int, go_fd: int, has_cgroup: bool) -> list[str]:
         # Without a memory cgroup, an address-space cap keeps a runaway allocation bounded
@@ -147,7 +204,7 @@ def python_launch(
             "-S",
             "-B",
             "-u",
-            "/var/runtime/bootstrap.py",
+            bootstrap,
             str(ctl_fd),
             str(go_fd),
             request_id,
@@ -158,7 +215,7 @@ def python_launch(
     return Launch(
         files={
             "/var/task/lambda_function.py": code.encode("utf-8", "surrogateescape"),
-            "/var/runtime/bootstrap.py": _bootstrap("python_bootstrap.py"),
+            bootstrap: pyc or _bootstrap("python_bootstrap.py"),
             "/var/runtime/event": event_bytes,
         },
         argv=argv,
@@ -170,7 +227,7 @@ def node_launch(
 ) -> Launch:
     try:
         event_bytes = json.dumps(event).encode()
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(f"event is not JSON-compatible: {exc}") from exc
     module_file = node_module_file(code)
 
