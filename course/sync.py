@@ -14,8 +14,10 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import transaction
 
-from course.content import LessonSource, load_lessons
+from course.content import ContentError, LessonSource, load_lessons
 from course.models import Lesson
+from quizzes.content import QuizSource, collect_quizzes
+from quizzes.sync import apply_quizzes
 
 
 @dataclass
@@ -44,16 +46,29 @@ def static_exists(path: str) -> bool:
     return finders.find(path) is not None
 
 
-def load_all():
+def load_all() -> tuple[list[LessonSource], list[QuizSource]]:
     """Validate every content file; raise ContentError listing every problem."""
-    return load_lessons(settings.COURSE_CONTENT_DIR, static_url, static_exists)
+    try:
+        lessons = load_lessons(settings.COURSE_CONTENT_DIR, static_url, static_exists)
+    except ContentError as error:
+        # Still check the quizzes, without the lesson cross-checks, so every problem shows.
+        _, quiz_problems = collect_quizzes(settings.QUIZ_CONTENT_DIR, None)
+        raise ContentError(error.problems + quiz_problems) from None
+    headings = {
+        lesson.slug: {heading["id"] for heading in lesson.rendered.headings} for lesson in lessons
+    }
+    quizzes, problems = collect_quizzes(settings.QUIZ_CONTENT_DIR, headings)
+    if problems:
+        raise ContentError(problems)
+    return lessons, quizzes
 
 
 def sync_content() -> SyncReport:
-    lessons = load_all()
+    lessons, quizzes = load_all()
     report = SyncReport()
     with transaction.atomic():
         apply_lessons(lessons, report)
+        apply_quizzes(quizzes, report)
     return report
 
 

@@ -6,6 +6,23 @@ import pytest
 IN_CI = os.environ.get("CI") == "true"
 
 
+def _long_listen_queue() -> None:
+    """Django's test server listens with a backlog of 10, so 50 simultaneous connections get
+    "connection reset" before Django sees them; production servers queue far more (gunicorn:
+    2048), so the live server does too."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class LongQueueWSGIServer(ThreadedWSGIServer):
+        request_queue_size = 128
+
+    LiveServerThread.server_class = LongQueueWSGIServer
+
+
+def pytest_configure(config):
+    _long_listen_queue()
+
+
 def require_tool(available: bool, reason: str) -> None:
     """Skip locally when a system tool is missing; under CI=true that is a failure."""
     if available:

@@ -16,3 +16,11 @@ WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RUNNER_STATE_DIR = Path(tempfile.mkdtemp(prefix="runner-state-"))  # noqa: F405
 STATIC_ROOT = None  # WhiteNoise serves from the finders in tests
+
+# A file, not SQLite's in-memory database: pytest-django gives the live server one shared
+# in-memory connection for all its threads, so concurrent requests would collide instead of
+# queueing on the lock as they do in production (WAL, BEGIN IMMEDIATE, busy timeout).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.mkdtemp(prefix="course-test-db-")) / "test.sqlite3")  # noqa: F405
+    }

@@ -1,0 +1,261 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from course.models import Lesson
+from quizzes import grading
+
+
+class QuestionType(models.TextChoices):
+    SINGLE = grading.SINGLE, "Single choice"
+    MULTIPLE = grading.MULTIPLE, "Multiple select"
+    TRUEFALSE = grading.TRUEFALSE, "True or false"
+    NUMERIC = grading.NUMERIC, "Numeric"
+
+
+class QuizQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, lesson__is_published=True)
+
+
+class Quiz(models.Model):
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz")
+    source_path = models.CharField(max_length=255, help_text="File in quizzes/content/.")
+    is_active = models.BooleanField(
+        default=True, help_text="Quizzes removed from content/ are retired, never deleted."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["lesson__order"]
+        verbose_name_plural = "quizzes"
+
+    def __str__(self) -> str:
+        return f"{self.lesson.title} quiz"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:quiz", kwargs={"slug": self.lesson.slug})
+
+
+class QuestionQuerySet(models.QuerySet):
+    def asked(self):
+        """The questions a new attempt gets: not retired, in file order."""
+        return self.filter(is_retired=False).order_by("order", "pk")
+
+
+class Question(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=100, help_text="Stable key from the quiz file.")
+    type = models.CharField(max_length=16, choices=QuestionType.choices)
+    prompt_html = models.TextField()
+    explanation_html = models.TextField()
+    section = models.CharField(
+        max_length=200, help_text="Heading anchor in the lesson that teaches this."
+    )
+    order = models.PositiveIntegerField(default=0)
+    answer_number = models.DecimalField(
+        max_digits=25, decimal_places=10, null=True, blank=True, help_text="Numeric questions."
+    )
+    tolerance = models.DecimalField(max_digits=25, decimal_places=10, null=True, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    is_retired = models.BooleanField(
+        default=False, help_text="Removed from the file: no longer asked; answers kept."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["quiz_id", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "key"], name="question_key_unique_per_quiz"),
+            models.CheckConstraint(
+                condition=~Q(type=QuestionType.NUMERIC)
+                | Q(answer_number__isnull=False, tolerance__isnull=False),
+                name="numeric_question_has_answer_and_tolerance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz.lesson.slug}/{self.key}"
+
+    def get_absolute_url(self) -> str:
+        """Where the lesson teaches it."""
+        return f"{self.quiz.lesson.get_absolute_url()}#{self.section}"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type == QuestionType.NUMERIC
+
+    @property
+    def is_multiple(self) -> bool:
+        return self.type == QuestionType.MULTIPLE
+
+    @property
+    def answer_display(self) -> str:
+        if self.answer_number is None:
+            return ""
+        return grading.format_answer(self.answer_number, self.tolerance)
+
+    @property
+    def tolerance_display(self) -> str:
+        return grading.format_answer(self.tolerance or 0)
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.CharField(max_length=100)
+    text_html = models.TextField()
+    is_correct = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["question_id", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "key"], name="choice_key_unique_per_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}/{self.key}"
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class Attempt(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quiz_attempts",
+    )
+    session_key = models.CharField(
+        max_length=40, blank=True, help_text="Owner of an anonymous attempt; empty once moved."
+    )
+    number = models.PositiveIntegerField(help_text="1 for the owner's first attempt at the quiz.")
+    status = models.CharField(
+        max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
+    )
+    question_ids = models.JSONField(default=list, help_text="The questions asked, in order.")
+    choice_order = models.JSONField(
+        default=dict, help_text="{question id: [choice ids]} as shown, shuffled at the start."
+    )
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_score = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=Q(status="in_progress", user__isnull=False),
+                name="one_open_attempt_per_user_and_quiz",
+            ),
+            models.UniqueConstraint(
+                fields=["session_key", "quiz"],
+                condition=Q(status="in_progress", user__isnull=True),
+                name="one_open_attempt_per_session_and_quiz",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "quiz", "number"],
+                condition=Q(user__isnull=False),
+                name="attempt_number_unique_per_user_and_quiz",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(session_key=""),
+                name="attempt_has_an_owner",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted")
+                | Q(score__isnull=False, submitted_at__isnull=False),
+                name="submitted_attempt_has_score",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "quiz", "status"], name="attempt_user_quiz_status"),
+            models.Index(fields=["quiz", "status", "number"], name="attempt_quiz_status_number"),
+            models.Index(fields=["session_key"], name="attempt_session_key"),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.user.get_username() if self.user_id else "anonymous"
+        return f"{owner}: {self.quiz} #{self.number}"
+
+    def get_absolute_url(self) -> str:
+        if self.status == AttemptStatus.SUBMITTED:
+            return reverse("quizzes:result", kwargs={"pk": self.pk})
+        return reverse("quizzes:attempt", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AttemptStatus.IN_PROGRESS
+
+    @property
+    def percent(self) -> int | None:
+        if self.score is None:
+            return None
+        return grading.percent(self.score, self.max_score)
+
+
+class Answer(models.Model):
+    """One row per question asked: saved as the learner goes, graded once at submission.
+
+    Unanswered questions get a row at submission too (no choice, no number, not correct), so
+    item statistics are a plain aggregate over these rows.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choices = models.ManyToManyField(
+        Choice, through="AnswerChoice", related_name="answers", blank=True
+    )
+    number_value = models.DecimalField(max_digits=25, decimal_places=10, null=True, blank=True)
+    raw_value = models.CharField(
+        max_length=grading.NUMBER_MAX_CHARS, blank=True, help_text="As typed, numeric only."
+    )
+    is_correct = models.BooleanField(null=True, blank=True, help_text="Empty until submitted.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["attempt_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question"], name="one_answer_per_question_and_attempt"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["question", "is_correct"], name="answer_question_correct"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} {self.question.key}"
+
+
+class AnswerChoice(models.Model):
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="picks")
+    choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="picks")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "choice"], name="choice_picked_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer} -> {self.choice.key}"
