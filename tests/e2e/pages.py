@@ -42,10 +42,12 @@ SIGNUP = PageType("signup", "/accounts/signup/")
 NOT_FOUND = PageType("404", "/no-such-page/", status=404)
 CALCULATOR = PageType("calculator", "/tools/lambda-pricing/")
 RUNNER = PageType("runner", "/tools/function-runner/")
+QUIZ = PageType("quiz", "/lessons/lambda/quiz/")
+PROGRESS = PageType("progress", "/progress/", user="alice")
 
-# Every page type, once: axe runs on each in light and dark. To come as their features land:
-# quiz, quiz result, progress (user="alice"), teacher pages (a teacher fixture's name as user).
-PAGE_TYPES = [HOME, LESSON, CALCULATOR, RUNNER, LOGIN, SIGNUP, NOT_FOUND]
+# Every page type, once: axe runs on each in light and dark. Pages that only exist in the middle
+# of a journey (a quiz attempt, its review and result) are checked by tests/e2e/test_journeys.py.
+PAGE_TYPES = [HOME, LESSON, CALCULATOR, RUNNER, QUIZ, PROGRESS, LOGIN, SIGNUP, NOT_FOUND]
 
 # The page-weight budget applies to every page a reader can land on, so every lesson counts.
 BUDGET_PAGES = [
@@ -53,6 +55,8 @@ BUDGET_PAGES = [
     *(PageType(f"lesson-{slug}", f"/lessons/{slug}/") for slug in lesson_slugs()),
     CALCULATOR,
     RUNNER,
+    QUIZ,
+    PROGRESS,
     LOGIN,
     SIGNUP,
     NOT_FOUND,
