@@ -13,9 +13,9 @@ MANAGE := $(BIN)/python manage.py
 SYSTEM_TOOLS := bwrap:bubblewrap chromium:chromium chromedriver:chromium-driver node:nodejs
 
 WORKERS ?= 3
-THREADS ?= 4
+THREADS ?= 8
 
-.PHONY: run test test-postgres services serve setup venv system-deps migrate content lint format clean bench
+.PHONY: run test test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean bench
 
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
@@ -77,6 +77,14 @@ migrate: venv
 
 content: migrate ## Validate and load lessons and quizzes
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(MANAGE) sync_content
+
+loadtest: venv ## Drive a running server (make serve) at HOST:PORT with wrk and quiz-taking learners
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
+	$(BIN)/python tests/load/loadtest.py --url http://$(HOST):$(PORT)
+
+bench: setup ## The function runner's overhead, and page latency while 20 functions run
+	$(BIN)/python -m course.runner.bench --runs 30
+	$(BIN)/python tests/load/bench_runner_load.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -153,6 +153,15 @@ else:
         }
     }
 
+# Rendered pages for anonymous readers, per process (see course/page_cache.py).
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60, minimum=0)
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "course-pages",
+    "TIMEOUT": PAGE_CACHE_SECONDS,
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
+
 # Security. Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django
 # trusts X-Forwarded-Proto, and turn on the HTTPS-only settings below.
 SESSION_COOKIE_HTTPONLY = True

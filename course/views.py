@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from course.models import Lesson, LessonRead
+from course.page_cache import cache_for_anonymous
 
 
 def read_lesson_ids(user) -> set[int]:
@@ -24,6 +25,7 @@ def record_read(user, lesson: Lesson) -> None:
 
 
 @require_GET
+@cache_for_anonymous
 def home(request: HttpRequest) -> HttpResponse:
     lessons = list(Lesson.objects.outline())
     read_ids = read_lesson_ids(request.user)
@@ -35,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_anonymous
 def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = get_object_or_404(Lesson.objects.published(), slug=slug)
     outline = list(Lesson.objects.outline())

@@ -95,3 +95,13 @@ def redis_url():
 def postgres_url():
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith("postgres") else start_service("postgres.sh")
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test sees pages rendered from its own database state."""
+    from course import page_cache
+
+    page_cache.clear()
+    yield
+    page_cache.clear()

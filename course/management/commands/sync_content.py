@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from course import page_cache
 from course.content import ContentError
 from course.sync import sync_content
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "content has problems; nothing was written:\n" + str(error)
             ) from None
+        page_cache.clear()
         for line in report.lines:
             self.stdout.write(line)
         self.stdout.write(
