@@ -87,6 +87,13 @@ def start_service(script: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    from tests.servers import collect_static
+
+    return collect_static(tmp_path_factory.mktemp("collected") / "static")
+
+
+@pytest.fixture(scope="session")
 def redis_url():
     return os.environ.get("REDIS_URL") or start_service("redis.sh")
 
