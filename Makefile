@@ -80,11 +80,11 @@ content: migrate ## Validate and load lessons and quizzes
 
 loadtest: venv ## Drive a running server (make serve) at HOST:PORT with wrk and quiz-taking learners
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
-	$(BIN)/python tests/load/loadtest.py --url http://$(HOST):$(PORT)
+	$(BIN)/python -m tests.load.loadtest --url http://$(HOST):$(PORT)
 
 bench: setup ## The function runner's overhead, and page latency while 20 functions run
 	$(BIN)/python -m course.runner.bench --runs 30
-	$(BIN)/python tests/load/bench_runner_load.py
+	$(BIN)/python -m tests.load.bench_runner_load
 
 lint: venv
 	$(BIN)/ruff check .

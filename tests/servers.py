@@ -128,8 +128,9 @@ class Server:
 class Browser:
     """Cookies, the CSRF token and redirects: what a person's browser does for them."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, timings: list[float] | None = None):
         self.base = base
+        self.timings = timings  # when given, every request's latency in ms is appended
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
@@ -170,11 +171,15 @@ class Browser:
         assert status == 200 and not url.endswith("/accounts/login/"), "log-in failed"
 
     def _send(self, request) -> tuple[int, str, str]:
+        started = time.perf_counter()
         try:
             with self.opener.open(request, timeout=60) as response:
                 return response.status, response.read().decode(), response.geturl()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode(), error.geturl()
+        finally:
+            if self.timings is not None:
+                self.timings.append((time.perf_counter() - started) * 1000)
 
 
 def quiz_form(html: str) -> list[tuple[str, str]]:

@@ -12,7 +12,6 @@ Prints requests per second, p50/p99 latency and errors, and whether the goals we
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import os
 import re
 import statistics
@@ -26,6 +25,8 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.servers import Browser, quiz_form
 
 LESSONS = [
     "docker",
@@ -109,43 +110,24 @@ class LearnerStats:
     submitted_by: dict = field(default_factory=dict)
 
 
-class Browser:
-    """Just enough of a browser: cookies, CSRF token, form posts, redirects followed."""
+def take_quizzes(base: str, stats: LearnerStats, stop_at: float, lock: threading.Lock) -> None:
+    browser = Browser(base, timings=stats.latencies_ms)
+    username = f"load-{uuid.uuid4().hex[:10]}"
 
-    def __init__(self, base: str, stats: LearnerStats):
-        self.base, self.stats = base, stats
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
-
-    def request(self, path: str, data: dict | list | None = None) -> tuple[str, str]:
-        body = None
-        headers = {"Referer": self.base + path}
-        if data is not None:
-            pairs = list(data.items()) if isinstance(data, dict) else list(data)
-            pairs.append(("csrfmiddlewaretoken", self.csrf()))
-            body = urllib.parse.urlencode(pairs).encode()
-        started = time.perf_counter()
-        with self.opener.open(
-            urllib.request.Request(self.base + path, body, headers), timeout=30
-        ) as r:
-            html = r.read().decode()
-            url = r.geturl()
-        self.stats.latencies_ms.append((time.perf_counter() - started) * 1000)
+    def ok(response: tuple[int, str, str]) -> tuple[str, str]:
+        status, html, url = response
+        if status != 200:
+            raise RuntimeError(f"HTTP {status} at {url}")
         return url, html
 
-
-def take_quizzes(base: str, stats: LearnerStats, stop_at: float, lock: threading.Lock) -> None:
-    browser = Browser(base, stats)
-    username = f"load-{uuid.uuid4().hex[:10]}"
     try:
-        browser.request("/accounts/signup/")
+        ok(browser.get("/accounts/signup/"))
         password = f"load test {uuid.uuid4().hex}"
-        browser.request(
-            "/accounts/signup/",
-            {"username": username, "password1": password, "password2": password},
+        ok(
+            browser.post(
+                "/accounts/signup/",
+                {"username": username, "password1": password, "password2": password},
+            )
         )
         with lock:
             stats.usernames.append(username)
@@ -155,14 +137,12 @@ def take_quizzes(base: str, stats: LearnerStats, stop_at: float, lock: threading
         while time.time() < stop_at:
             slug = LESSONS[lesson % len(LESSONS)]
             lesson += 1
-            browser.request(f"/lessons/{slug}/quiz/")
-            url, html = browser.request(f"/lessons/{slug}/quiz/start/", {})
-            answers = first_choices(html)
-            path = urllib.parse.urlsplit(url).path
-            review_path = path.rstrip("/") + "/review/"
-            browser.request(review_path, answers)
-            _, result = browser.request(path.rstrip("/") + "/submit/", {})
-            if "/ " not in result:
+            ok(browser.get(f"/lessons/{slug}/quiz/"))
+            url, html = ok(browser.post(f"/lessons/{slug}/quiz/start/"))
+            path = urllib.parse.urlsplit(url).path.rstrip("/")
+            ok(browser.post(path + "/review/", quiz_form(html)))
+            _, result = ok(browser.post(path + "/submit/"))
+            if "score-figure" not in result:
                 raise RuntimeError(f"no score on the result page for {slug}")
             with lock:
                 stats.submitted += 1
@@ -170,22 +150,6 @@ def take_quizzes(base: str, stats: LearnerStats, stop_at: float, lock: threading
     except (urllib.error.URLError, RuntimeError, OSError) as error:
         with lock:
             stats.errors.append(f"{username}: {error}")
-
-
-def first_choices(html: str) -> list[tuple[str, str]]:
-    """Answer every question: the first option of each choice question, 1 for numbers."""
-    answers: dict[str, str] = {}
-    for tag in re.findall(r"<input[^>]+>", html):
-        name = re.search(r'name="([^"]+)"', tag)
-        kind = re.search(r'type="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if not name or name.group(1) == "csrfmiddlewaretoken" or not kind:
-            continue
-        if kind.group(1) in {"radio", "checkbox"} and value:
-            answers.setdefault(name.group(1), value.group(1))
-        elif kind.group(1) == "text":
-            answers.setdefault(name.group(1), "1")
-    return list(answers.items())
 
 
 ATTEMPTS_CELL = re.compile(
@@ -197,7 +161,7 @@ def count_recorded(stats: LearnerStats) -> int:
     """What the server says each learner submitted: the Attempts column of their /progress/."""
     recorded = 0
     for username, browser in stats.browsers:
-        _, html = browser.request("/progress/")
+        _, html, _ = browser.get("/progress/")
         seen = sum(int(n) for n in ATTEMPTS_CELL.findall(html))
         if seen != stats.submitted_by[username]:
             stats.errors.append(
