@@ -3,7 +3,16 @@ from django.db.models import Count, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from quizzes.models import Answer, Attempt, AttemptStatus, Choice, Question, Quiz
+from quizzes.models import (
+    Answer,
+    Attempt,
+    AttemptStatus,
+    Choice,
+    Classroom,
+    Enrollment,
+    Question,
+    Quiz,
+)
 
 
 class ReadOnlyMixin:
@@ -167,3 +176,60 @@ class AttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if obj.score is None:
             return "—"
         return f"{obj.score} / {obj.max_score} ({obj.percent}%)"
+
+
+# --- Classes -----------------------------------------------------------------------------------
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    fields = ["student", "joined_at"]
+    readonly_fields = ["joined_at"]
+    raw_id_fields = ["student"]
+    extra = 0
+
+
+@admin.register(Classroom)
+class ClassroomAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "join_code",
+        "join_enabled",
+        "teacher_names",
+        "student_count",
+        "created_at",
+    ]
+    list_filter = ["join_enabled", "created_at"]
+    search_fields = ["name", "join_code", "teachers__username", "enrollments__student__username"]
+    filter_horizontal = ["teachers"]
+    fields = ["name", "join_code", "join_enabled", "teachers", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    inlines = [EnrollmentInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(enrolled=Count("enrollments", distinct=True))
+            .prefetch_related("teachers")
+        )
+
+    @admin.display(description="teachers")
+    def teacher_names(self, obj: Classroom) -> str:
+        return ", ".join(sorted(teacher.get_username() for teacher in obj.teachers.all())) or "—"
+
+    @admin.display(description="enrolled", ordering="enrolled")
+    def student_count(self, obj: Classroom) -> int:
+        return obj.enrolled
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["student", "classroom", "joined_at"]
+    list_filter = ["classroom", "joined_at"]
+    search_fields = ["student__username", "student__email", "classroom__name"]
+    list_select_related = ["student", "classroom"]
+    raw_id_fields = ["student", "classroom"]
+    readonly_fields = ["joined_at"]
+    date_hierarchy = "joined_at"

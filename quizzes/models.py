@@ -1,7 +1,12 @@
+import secrets
+
 from django.conf import settings
-from django.db import models
+from django.contrib.auth.signals import user_logged_in
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.text import slugify
 
 from course.models import Lesson
 from quizzes import grading
@@ -259,3 +264,125 @@ class AnswerChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer} -> {self.choice.key}"
+
+
+# --- Classes: teachers, join codes and enrolled students --------------------------------------
+
+# Join codes avoid characters people misread or mistype (0/O, 1/I/L).
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+
+
+def make_join_code() -> str:
+    """A fresh random join code; uniqueness is the database's job (see Classroom.save_new)."""
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalize_join_code(text: str) -> str:
+    """What a student typed -> the stored form: no spaces or dashes, capitals."""
+    return "".join(text.split()).replace("-", "").upper()
+
+
+class ClassroomQuerySet(models.QuerySet):
+    def taught_by(self, user):
+        """The classes this user teaches; anyone else's class is simply not in it."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(teachers=user)
+
+
+class Classroom(models.Model):
+    name = models.CharField(max_length=100)
+    join_code = models.CharField(
+        max_length=10,
+        unique=True,
+        default=make_join_code,
+        help_text="Students join with it at /classes/join/.",
+    )
+    join_enabled = models.BooleanField(
+        default=True, help_text="Off: the code no longer lets new students in."
+    )
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="classes_taught", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClassroomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="classroom_has_a_name"),
+            models.CheckConstraint(condition=~Q(join_code=""), name="classroom_has_a_join_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:teach_class", kwargs={"pk": self.pk})
+
+    @property
+    def file_slug(self) -> str:
+        """The start of its CSV file names."""
+        return slugify(self.name) or f"class-{self.pk}"
+
+    def save_new_code(self, attempts: int = 5) -> None:
+        """Save with a fresh join code, drawing again on the (very unlikely) collision."""
+        for _ in range(attempts):
+            self.join_code = make_join_code()
+            try:
+                with transaction.atomic():
+                    self.save()
+            except IntegrityError:
+                if not Classroom.objects.filter(join_code=self.join_code).exists():
+                    raise
+                continue
+            return
+        raise IntegrityError("Could not find an unused join code.")
+
+    def enroll(self, user) -> bool:
+        """Add a student; True if they were not in the class yet. Joining twice is harmless."""
+        _, created = Enrollment.objects.get_or_create(classroom=self, student=user)
+        return created
+
+
+class Enrollment(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="enrollments")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["classroom_id", "joined_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classroom", "student"], name="one_enrollment_per_student_and_class"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.classroom}"
+
+    def get_absolute_url(self) -> str:
+        """The student's page in the class report."""
+        return reverse(
+            "quizzes:teach_student",
+            kwargs={"pk": self.classroom_id, "user_id": self.student_id},
+        )
+
+
+TEACHERS_GROUP = "Teachers"  # created by course/migrations/0002_teachers_group.py
+TEACHER_SESSION_KEY = "quizzes.is_teacher"
+
+
+@receiver(user_logged_in, dispatch_uid="quizzes.remember_teacher")
+def remember_teacher(sender, request, user, **kwargs) -> None:
+    """Note at sign-in whether the user teaches, so the "Teach" link in every page's navigation
+    costs no query. Teacher pages check the group themselves and correct the note; it lives
+    here, beside the models, so it is connected whenever the app is loaded."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[TEACHER_SESSION_KEY] = user.groups.filter(name=TEACHERS_GROUP).exists()

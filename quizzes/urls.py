@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quizzes import views
+from quizzes import teach_urls, views
 
 app_name = "quizzes"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("quizzes/attempts/<int:pk>/submit/", views.submit, name="submit"),
     path("quizzes/attempts/<int:pk>/result/", views.result, name="result"),
     path("progress/", views.progress_page, name="progress"),
+    *teach_urls.urlpatterns,
 ]

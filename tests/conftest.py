@@ -4,6 +4,8 @@ import shutil
 import pytest
 
 IN_CI = os.environ.get("CI") == "true"
+# Teacher fixtures (class_teacher, ...) are used by the teach tests and by the e2e page lists.
+pytest_plugins = ["tests.teach.fixtures"]
 
 
 def _long_listen_queue() -> None:

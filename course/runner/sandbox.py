@@ -207,7 +207,7 @@ _SETPRIV = shutil.which("setpriv", path="/usr/bin:/bin")
 _CHRT = shutil.which("chrt", path="/usr/bin:/bin")
 
 
-def _spawn(limits: SandboxLimits, argv: list[str]) -> tuple[list[str], dict]:
+def _spawn(limits: SandboxLimits, argv: list[str], *, idle: bool = True) -> tuple[list[str], dict]:
     """argv and Popen options to start bwrap: empty environment, own session, never as root.
 
     As root, the sandbox's uid would be host root and own every root file on the host, so we
@@ -217,7 +217,8 @@ def _spawn(limits: SandboxLimits, argv: list[str]) -> tuple[list[str], dict]:
     kwargs: dict = {"env": {}, "close_fds": True, "start_new_session": True}
     # Learners' code gets the CPU only when the web server does not want it: SCHED_IDLE is
     # inherited by everything in the sandbox, so 20 busy functions cannot slow a page down.
-    if _CHRT:
+    # The availability probe is the server's own work (pages wait for it), so it runs normally.
+    if _CHRT and idle:
         argv = [_CHRT, "--idle", "0", *argv]
     if os.geteuid() != 0:
         return argv, kwargs
@@ -252,7 +253,7 @@ def probe(limits: SandboxLimits) -> SandboxStatus:
             command=[true],
             seccomp_fd=seccomp_fd,
         )
-        argv, kwargs = _spawn(limits, [bwrap, *args])
+        argv, kwargs = _spawn(limits, [bwrap, *args], idle=False)
         proc = subprocess.run(
             argv,
             stdin=subprocess.DEVNULL,

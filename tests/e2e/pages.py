@@ -44,10 +44,37 @@ CALCULATOR = PageType("calculator", "/tools/lambda-pricing/")
 RUNNER = PageType("runner", "/tools/function-runner/")
 QUIZ = PageType("quiz", "/lessons/lambda/quiz/")
 PROGRESS = PageType("progress", "/progress/", user="alice")
+# Teacher pages, signed in as `class_teacher` (tests/teach/fixtures.py): Tess with a class of 30
+# students who have read lessons and taken quizzes, built with these fixed ids (high enough that
+# no sequence reaches them, on PostgreSQL too).
+TEACH_CLASS_PK, TEACH_STUDENT_PK, TEACH_CLASS_SIZE = 90_001, 900_001, 30
+TEACH_HOME = PageType("teach-home", "/teach/", user="class_teacher")
+TEACH_CLASS = PageType("teach-class", f"/teach/classes/{TEACH_CLASS_PK}/", user="class_teacher")
+TEACH_ANALYSIS = PageType(
+    "teach-analysis", f"/teach/classes/{TEACH_CLASS_PK}/analysis/", user="class_teacher"
+)
+TEACH_STUDENT = PageType(
+    "teach-student",
+    f"/teach/classes/{TEACH_CLASS_PK}/students/{TEACH_STUDENT_PK}/",
+    user="class_teacher",
+)
+JOIN_CLASS = PageType("join-class", "/classes/join/", user="alice")
+TEACH_PAGES = [TEACH_HOME, TEACH_CLASS, TEACH_ANALYSIS, TEACH_STUDENT, JOIN_CLASS]
 
 # Every page type, once: axe runs on each in light and dark. Pages that only exist in the middle
 # of a journey (a quiz attempt, its review and result) are checked by tests/e2e/test_journeys.py.
-PAGE_TYPES = [HOME, LESSON, CALCULATOR, RUNNER, QUIZ, PROGRESS, LOGIN, SIGNUP, NOT_FOUND]
+PAGE_TYPES = [
+    HOME,
+    LESSON,
+    CALCULATOR,
+    RUNNER,
+    QUIZ,
+    PROGRESS,
+    *TEACH_PAGES,
+    LOGIN,
+    SIGNUP,
+    NOT_FOUND,
+]
 
 # The page-weight budget applies to every page a reader can land on, so every lesson counts.
 BUDGET_PAGES = [
@@ -57,6 +84,7 @@ BUDGET_PAGES = [
     RUNNER,
     QUIZ,
     PROGRESS,
+    *TEACH_PAGES,
     LOGIN,
     SIGNUP,
     NOT_FOUND,

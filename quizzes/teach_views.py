@@ -1,0 +1,361 @@
+"""Teacher pages (/teach/...) and the students' side of classes (/classes/...).
+
+Thin views: forms validate, quizzes/teaching.py gathers, quizzes/reports.py computes. Every
+class-scoped teacher view looks the class up among the classes the signed-in teacher teaches, so
+another teacher's class is a 404 (never a 403 that would confirm it exists).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from quizzes import reports, teaching
+from quizzes.models import (
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    Classroom,
+    Enrollment,
+    normalize_join_code,
+)
+
+NOT_A_TEACHER = (
+    "This page is for teachers. If you teach this course, ask an administrator to add you to "
+    "the Teachers group."
+)
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+def teacher_required(view: Callable) -> Callable:
+    """Anonymous: to the log-in page and back. Signed in but not a teacher: 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        teaches = teaching.is_teacher(request.user)
+        teaching.remember_teacher(request, teaches)
+        if not teaches:
+            raise PermissionDenied(NOT_A_TEACHER)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def taught_class(request: HttpRequest, pk: int) -> Classroom:
+    """The class, if the signed-in teacher teaches it; anyone else's is a 404."""
+    return get_object_or_404(Classroom.objects.taught_by(request.user), pk=pk)
+
+
+def page(
+    request: HttpRequest, name: str, context: dict, fragment: str | None = None, status: int = 200
+) -> HttpResponse:
+    """The full page teach/<name>.html, or for htmx its fragment (teach/_<name>.html)."""
+    if request.htmx:
+        return render(request, f"teach/_{fragment or name}.html", context)
+    return render(request, f"teach/{name}.html", context, status=status)
+
+
+# --- Forms -------------------------------------------------------------------------------------
+
+
+class ClassroomForm(forms.ModelForm):
+    class Meta:
+        model = Classroom
+        fields = ["name"]
+        labels = {"name": "Name"}
+        help_texts = {"name": "What you and your students call it, like “Cloud, Tuesday 2pm”."}
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        help_text="The class code your teacher gave you: 8 letters and digits.",
+        error_messages={"required": "Enter the class code your teacher gave you."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def clean_code(self) -> str:
+        code = normalize_join_code(self.cleaned_data["code"])
+        if not (6 <= len(code) <= 10) or any(ch not in JOIN_CODE_ALPHABET for ch in code):
+            raise forms.ValidationError(
+                f"That is not a class code: codes are {JOIN_CODE_LENGTH} capital letters and "
+                "digits, like K7QH3MZP. Check it with your teacher."
+            )
+        classroom = Classroom.objects.filter(join_code=code).first()
+        if classroom is None:
+            raise forms.ValidationError(
+                f"No class has the code {code}. Check it with your teacher: "
+                "they may have made a new one."
+            )
+        if not classroom.join_enabled:
+            raise forms.ValidationError(
+                "This class is not accepting new students: its code is turned off. "
+                "Ask your teacher to turn it back on."
+            )
+        self.classroom = classroom
+        return code
+
+
+class CoTeacherForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="Their username on this site. They must already be a teacher.",
+        error_messages={"required": "Enter the username of the teacher to add."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, classroom: Classroom, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.classroom = classroom
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        user = teaching.find_user(username)
+        if user is None:
+            raise forms.ValidationError(f"There is no user called “{username}”.")
+        if not teaching.is_teacher(user):
+            raise forms.ValidationError(
+                f"{user.get_username()} is not a teacher. An administrator can add them to the "
+                "Teachers group first."
+            )
+        if self.classroom.teachers.filter(pk=user.pk).exists():
+            raise forms.ValidationError(f"{user.get_username()} already teaches this class.")
+        self.user = user
+        return user.get_username()
+
+
+# --- Teacher: classes --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required
+@vary_on_headers("HX-Request")
+def teach_home(request: HttpRequest) -> HttpResponse:
+    """The teacher's classes, and the form that creates one."""
+    form = ClassroomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        classroom = form.save(commit=False)
+        classroom.save_new_code()
+        classroom.teachers.add(request.user)
+        messages.success(
+            request, f"Class “{classroom.name}” created. Share its join code with your students."
+        )
+        if request.htmx:
+            return HttpResponseClientRedirect(classroom.get_absolute_url())
+        return redirect(classroom)
+    status = 400 if request.method == "POST" else 200
+    context = {"classes": teaching.classes_taught(request.user), "form": form}
+    return page(request, "home", context, status=status)
+
+
+def join_url(request: HttpRequest, classroom: Classroom) -> str:
+    return request.build_absolute_uri(f"{reverse('quizzes:join')}?code={classroom.join_code}")
+
+
+def class_context(request: HttpRequest, classroom: Classroom, **extra) -> dict:
+    return {
+        "classroom": classroom,
+        "matrix": teaching.progress_matrix(classroom, request.GET.get("sort")),
+        "teachers": teaching.teacher_names(classroom),
+        "join_url": join_url(request, classroom),
+        "teacher_form": CoTeacherForm(classroom=classroom),
+        **extra,
+    }
+
+
+@require_GET
+@teacher_required
+@vary_on_headers("HX-Request")
+def class_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Join code, teachers and the progress matrix; htmx (sorting) gets the matrix alone."""
+    classroom = taught_class(request, pk)
+    if request.htmx:
+        matrix = teaching.progress_matrix(classroom, request.GET.get("sort"))
+        return render(request, "teach/_matrix.html", {"classroom": classroom, "matrix": matrix})
+    return render(request, "teach/class.html", class_context(request, classroom))
+
+
+JOIN_CODE_ACTIONS = {
+    "regenerate": "New join code: {code}. The old code no longer lets anyone in.",
+    "disable": "Join code turned off: nobody new can join until you turn it back on.",
+    "enable": "Join code turned on: students can join with {code}.",
+}
+
+
+@require_POST
+@teacher_required
+def join_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Regenerate, disable or enable the class's join code (POST action=...)."""
+    classroom = taught_class(request, pk)
+    action = request.POST.get("action", "")
+    if action not in JOIN_CODE_ACTIONS:
+        message = "Choose what to do with the join code: regenerate, disable or enable."
+        if request.htmx:
+            context = {"classroom": classroom, "join_url": join_url(request, classroom)}
+            return render(request, "teach/_join_code.html", {**context, "error": message})
+        return render(request, "quizzes/problem.html", {"message": message}, status=400)
+    if action == "regenerate":
+        classroom.save_new_code()
+    else:
+        classroom.join_enabled = action == "enable"
+        classroom.save(update_fields=["join_enabled", "updated_at"])
+    note = JOIN_CODE_ACTIONS[action].format(code=classroom.join_code)
+    if request.htmx:
+        context = {"classroom": classroom, "join_url": join_url(request, classroom), "note": note}
+        return render(request, "teach/_join_code.html", context)
+    messages.success(request, note)
+    return redirect(classroom.get_absolute_url() + "#join-code")
+
+
+@require_POST
+@teacher_required
+def add_teacher(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a co-teacher by username: they see and manage the class like its creator."""
+    classroom = taught_class(request, pk)
+    form = CoTeacherForm(request.POST, classroom=classroom)
+    if form.is_valid():
+        classroom.teachers.add(form.user)
+        note = f"{form.user.get_username()} now teaches this class."
+        if request.htmx:
+            context = {
+                "classroom": classroom,
+                "teachers": teaching.teacher_names(classroom),
+                "teacher_form": CoTeacherForm(classroom=classroom),
+                "note": note,
+            }
+            return render(request, "teach/_teachers.html", context)
+        messages.success(request, note)
+        return redirect(classroom.get_absolute_url() + "#teachers")
+    if request.htmx:
+        context = {
+            "classroom": classroom,
+            "teachers": teaching.teacher_names(classroom),
+            "teacher_form": form,
+        }
+        return render(request, "teach/_teachers.html", context)
+    context = class_context(request, classroom, teacher_form=form)
+    return render(request, "teach/class.html", context, status=400)
+
+
+# --- Teacher: reports --------------------------------------------------------------------------
+
+
+@require_GET
+@teacher_required
+@vary_on_headers("HX-Request")
+def analysis_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Per quiz: the score distribution and each question's statistics."""
+    classroom = taught_class(request, pk)
+    context = {
+        "classroom": classroom,
+        "quizzes": teaching.class_analysis(classroom),
+        "facility_flag": reports.FACILITY_FLAG_BELOW,
+        "discrimination_flag": reports.DISCRIMINATION_FLAG_BELOW,
+        "min_responses": reports.MIN_RESPONSES_FOR_FLAGS,
+    }
+    return page(request, "analysis", context)
+
+
+@require_GET
+@teacher_required
+@vary_on_headers("HX-Request")
+def student_page(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """One student's reading history, attempts and answers; 404 unless they are in the class."""
+    classroom = taught_class(request, pk)
+    student = teaching.class_student(classroom, user_id)
+    if student is None:
+        raise Http404("No such student in this class.")
+    report = teaching.student_report(student)
+    return page(request, "student", {"classroom": classroom, "report": report})
+
+
+def csv_response(filename: str, rows: list[list]) -> HttpResponse:
+    """UTF-8 with a byte-order mark, so Excel reads accents and non-Latin names right."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    csv.writer(response, quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    return response
+
+
+@require_GET
+@teacher_required
+@never_cache
+def matrix_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = taught_class(request, pk)
+    matrix = teaching.progress_matrix(classroom, request.GET.get("sort"))
+    rows = reports.matrix_csv_rows(matrix.rows, matrix.lessons)
+    return csv_response(f"{classroom.file_slug}-progress.csv", rows)
+
+
+@require_GET
+@teacher_required
+@never_cache
+def analysis_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = taught_class(request, pk)
+    rows = reports.analysis_csv_rows(
+        teaching.class_analysis(classroom), absolute=request.build_absolute_uri
+    )
+    return csv_response(f"{classroom.file_slug}-analysis.csv", rows)
+
+
+# --- Students: joining and leaving -------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def my_classes(request: HttpRequest) -> HttpResponse:
+    enrollments = teaching.classes_joined(request.user)
+    return page(request, "classes", {"enrollments": enrollments})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def join(request: HttpRequest) -> HttpResponse:
+    """GET: the form (?code= fills it in, so a teacher can share a link). POST: join."""
+    if request.method == "POST":
+        form = JoinForm(request.POST)
+        if form.is_valid():
+            classroom = form.classroom
+            if classroom.enroll(request.user):
+                messages.success(request, f"You joined {classroom.name}.")
+            else:
+                messages.info(request, f"You are already in {classroom.name}.")
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("quizzes:classes"))
+            return redirect("quizzes:classes")
+        return page(request, "join", {"form": form}, fragment="join_form", status=400)
+    form = JoinForm(initial={"code": request.GET.get("code", "")[:40]})
+    return page(request, "join", {"form": form}, fragment="join_form")
+
+
+@require_POST
+@login_required
+def leave(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("classroom"), classroom_id=pk, student=request.user
+    )
+    name = enrollment.classroom.name
+    enrollment.delete()
+    messages.success(request, f"You left {name}.")
+    return redirect("quizzes:classes")

@@ -1,0 +1,48 @@
+"""Teacher fixtures, as a pytest plugin that imports Django only when a fixture runs.
+
+tests/teach/conftest.py imports them for the tests here. The browser tests' teacher page types
+(tests/e2e/pages.py) name `class_teacher` as their user, so tests/e2e needs this module as a
+plugin: tests/e2e/test_teacher_journey.py requires it with pytest_plugins (which registers it for
+the whole run); `pytest_plugins = ["tests.teach.fixtures"]` in tests/conftest.py would make that
+independent of which test files are collected.
+"""
+
+import pytest
+
+from tests.e2e.pages import TEACH_CLASS_PK, TEACH_CLASS_SIZE, TEACH_STUDENT_PK
+
+
+@pytest.fixture
+def teacher(db):
+    """Tess, a teacher (member of Teachers)."""
+    from django.contrib.auth.models import User
+
+    from tests.teach.builders import PASSWORD, make_teacher
+
+    return make_teacher(User.objects.create_user("tess", "tess@example.com", PASSWORD))
+
+
+@pytest.fixture
+def other_teacher(db):
+    """Otto, a teacher of other classes."""
+    from django.contrib.auth.models import User
+
+    from tests.teach.builders import PASSWORD, make_teacher
+
+    return make_teacher(User.objects.create_user("otto", "otto@example.com", PASSWORD))
+
+
+@pytest.fixture
+def class_teacher(teacher):
+    """Tess with her class of 30 students, built with the fixed ids tests/e2e/pages.py uses."""
+    from tests.teach.builders import build_class
+
+    build_class(
+        teacher,
+        TEACH_CLASS_SIZE,
+        pk=TEACH_CLASS_PK,
+        first_user_pk=TEACH_STUDENT_PK,
+        seed=7,
+        name="Cloud, Tuesday 2pm",
+    )
+    return teacher

@@ -1,0 +1,62 @@
+"""Teacher pages run a fixed number of queries, whatever the size of the class."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.teach.builders import build_class
+
+# session, user, Teachers check, the class, then the page's own queries (see quizzes/teaching.py)
+EXPECTED = {
+    "class": 9,  # + teachers, students, lessons, reads, attempts
+    "analysis": 11,  # + class size, lessons, questions, wrong choices, item sums, picks, attempts
+    "student": 11,  # + the student, lessons, reads, attempts, correct choices, answers, picks
+    "matrix.csv": 8,  # + students, lessons, reads, attempts
+    "analysis.csv": 11,
+}
+
+
+def urls(classroom) -> dict[str, str]:
+    base = f"/teach/classes/{classroom.pk}"
+    student = classroom.enrollments.order_by("pk").first().student_id
+    return {
+        "class": f"{base}/?sort=-completion",
+        "analysis": f"{base}/analysis/",
+        "student": f"{base}/students/{student}/",
+        "matrix.csv": f"{base}/matrix.csv",
+        "analysis.csv": f"{base}/analysis.csv",
+    }
+
+
+def count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.fixture
+def small_and_large(teacher):
+    small = build_class(teacher, 3, quiz_count=3, seed=1, name="Small", username_prefix="s")
+    large = build_class(teacher, 30, quiz_count=7, seed=2, name="Large", username_prefix="l")
+    return small, large
+
+
+def test_query_counts_do_not_grow_with_the_class(client, teacher, small_and_large):
+    small, large = small_and_large
+    client.force_login(teacher)
+    client.get("/teach/")  # the first teacher page may correct the session's teacher note
+    small_counts = {name: count(client, url) for name, url in urls(small).items()}
+    large_counts = {name: count(client, url) for name, url in urls(large).items()}
+    print("queries per page:", small_counts)
+    assert small_counts == large_counts
+    assert small_counts == EXPECTED
+
+
+def test_teach_home_queries_do_not_grow_with_classes(client, teacher):
+    client.force_login(teacher)
+    build_class(teacher, 2, quiz_count=1, name="One", username_prefix="a")
+    one = count(client, "/teach/")
+    for index in range(4):
+        build_class(teacher, 3, quiz_count=1, name=f"More {index}", username_prefix=f"m{index}")
+    assert count(client, "/teach/") == one <= 5  # session, user, Teachers, classes with counts
