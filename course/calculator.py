@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from course import pricing
@@ -74,7 +75,14 @@ def form_values(params: Mapping[str, str]) -> dict[str, str]:
 
 
 def calculate(params: Mapping[str, str], *, with_chart: bool = True) -> Calculation:
-    values = form_values(params)
+    """The result for these inputs; the same inputs (most visits, every repeated keystroke)
+    come from a small per-process cache, since the model is pure. Callers must not mutate it."""
+    return _calculate(tuple(form_values(params).items()), with_chart)
+
+
+@lru_cache(maxsize=512)
+def _calculate(items: tuple[tuple[str, str], ...], with_chart: bool) -> Calculation:
+    values = dict(items)
     inputs, errors = pricing.validate_lambda_params(values)
     calculation = Calculation(values=values, errors=errors)
     if inputs is None:
