@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from quizzes.models import (
@@ -391,3 +392,10 @@ def test_superuser_joining_a_class_is_left_out_of_reports(client, teacher, class
     html = client.get(classroom.get_absolute_url()).content.decode()
     assert "root" not in html
     assert "No students yet" in html
+
+
+def test_signed_in_students_find_their_classes_from_the_navigation(client, alice):
+    client.force_login(alice)
+    html = client.get("/").content.decode()
+    assert '<a href="/classes/">Classes</a>' in html
+    assert "/classes/" not in Client().get("/").content.decode()
