@@ -1,5 +1,11 @@
 """Per-invocation cgroups (v1 ``memory`` + ``pids``), when the host lets us create them.
 
+Every sandbox also joins one shared v1 ``cpu`` cgroup, ``<our own cgroup>/ccc-runner``, with
+the smallest weight (``cpu.shares`` 2): all learners' code together then gets the CPU only when
+the web server does not want it. A cgroup, not just SCHED_IDLE or a session's autogroup nice,
+because code that calls setsid() starts a fresh autogroup at full weight, whereas it cannot leave
+its cgroup (and the kernel ignores autogroups for tasks outside the root cpu cgroup).
+
 Each sandbox gets ``<our own cgroup>/ccc-runner/<id>`` in both hierarchies. Nesting under the web
 server's own cgroup keeps whatever limit the service manager gave the server in force for the
 sandboxes too. The memory cgroup enforces the function's memory size exactly (the kernel's OOM
@@ -35,7 +41,7 @@ def _mount_points() -> dict[str, tuple[str, str]]:
                 if len(fields) < 5 or len(rfields) < 3 or rfields[0] != "cgroup":
                     continue
                 for option in rfields[2].split(","):
-                    if option in ("memory", "pids"):
+                    if option in ("memory", "pids", "cpu"):
                         found[option] = (fields[3], fields[4])
     except OSError:
         pass
@@ -60,7 +66,7 @@ def _discover() -> dict[str, Path | None]:
     mounts = _mount_points()
     own = _own_paths()
     roots: dict[str, Path | None] = {}
-    for controller in ("memory", "pids"):
+    for controller in ("memory", "pids", "cpu"):
         root = None
         if controller in mounts and controller in own:
             mount_root, mount_point = mounts[controller]
@@ -70,9 +76,13 @@ def _discover() -> dict[str, Path | None]:
             candidate = Path(mount_point) / rel.lstrip("/") / _SUFFIX
             try:
                 candidate.mkdir(exist_ok=True)
-                probe = candidate / f"probe-{os.getpid()}-{threading.get_ident()}"
-                probe.mkdir()
-                probe.rmdir()
+                if controller == "cpu":
+                    # One group for all sandboxes, at the lowest weight the kernel allows.
+                    (candidate / "cpu.shares").write_text(str(CPU_SHARES))
+                else:
+                    probe = candidate / f"probe-{os.getpid()}-{threading.get_ident()}"
+                    probe.mkdir()
+                    probe.rmdir()
                 root = candidate
             except OSError:
                 root = None
@@ -80,13 +90,26 @@ def _discover() -> dict[str, Path | None]:
     return roots
 
 
-def available() -> bool:
-    """True when both a memory and a pids v1 cgroup can be created here (result is cached)."""
+CPU_SHARES = 2  # the v1 minimum; a nice-0 task weighs 1024
+
+
+def _discovered() -> dict[str, Path | None]:
     global _roots
     with _lock:
         if _roots is None:
             _roots = _discover()
-        return all(_roots.values())
+        return _roots
+
+
+def available() -> bool:
+    """True when both a memory and a pids v1 cgroup can be created here (result is cached)."""
+    roots = _discovered()
+    return bool(roots["memory"] and roots["pids"])
+
+
+def cpu_group() -> Path | None:
+    """The shared low-weight cpu cgroup of all sandboxes, or None where we cannot have one."""
+    return _discovered()["cpu"]
 
 
 class SandboxCgroup:
@@ -123,6 +146,11 @@ class SandboxCgroup:
     def add(self, pid: int) -> None:
         for group in (self.memory, self.pids):
             self._write(group / "cgroup.procs", pid)
+        cpu = cpu_group()
+        if cpu is not None:
+            # Best effort: without it SCHED_IDLE and the autogroup's nice still apply.
+            with contextlib.suppress(OSError):
+                self._write(cpu / "cgroup.procs", pid)
 
     def peak_bytes(self) -> int:
         try:

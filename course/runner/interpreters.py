@@ -44,29 +44,32 @@ _pycs: dict[tuple[str, float], bytes | None] = {}
 
 def _python_bootstrap_pyc(python_path: str) -> bytes | None:
     """The Python bootstrap compiled by the sandbox's interpreter itself (its bytecode format),
-    once per interpreter; None if that fails, and the source is shipped instead."""
+    once per interpreter; None if that fails, and the source is shipped instead.
+
+    The lock is held while compiling: the first invocations of a fresh worker often arrive
+    together, and they should wait for one compiler process, not each start their own at
+    normal priority while pages are being served.
+    """
     try:
         key = (python_path, os.stat(python_path).st_mtime)
     except OSError:
         return None
     with _pyc_lock:
-        if key in _pycs:
-            return _pycs[key]
-    try:
-        # Our own trusted bootstrap, compiled by our own interpreter: no learner code here.
-        pyc = subprocess.run(
-            [python_path, "-I", "-S", "-c", _PYC_SCRIPT],
-            input=_bootstrap("python_bootstrap.py"),
-            capture_output=True,
-            timeout=30,
-            check=True,
-            env={},
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        pyc = None
-    with _pyc_lock:
-        _pycs[key] = pyc or None
-    return pyc or None
+        if key not in _pycs:
+            try:
+                # Our own trusted bootstrap, compiled by our own interpreter: no learner code.
+                pyc = subprocess.run(
+                    [python_path, "-I", "-S", "-c", _PYC_SCRIPT],
+                    input=_bootstrap("python_bootstrap.py"),
+                    capture_output=True,
+                    timeout=30,
+                    check=True,
+                    env={},
+                ).stdout
+            except (OSError, subprocess.SubprocessError):
+                pyc = None
+            _pycs[key] = pyc or None
+        return _pycs[key]
 
 
 _version_lock = threading.Lock()
@@ -74,11 +77,16 @@ _versions: dict[tuple[str, str], str | None] = {}
 
 
 def _version(kind: str, binary: str) -> str | None:
-    """'3.11' / '20' for the label; our own trusted binary, so run directly (once, cached)."""
+    """'3.11' / '20' for the label; our own trusted binary, so run directly (once, cached;
+    the lock is held meanwhile so that concurrent first requests start one process)."""
     key = (kind, binary)
     with _version_lock:
-        if key in _versions:
-            return _versions[key]
+        if key not in _versions:
+            _versions[key] = _ask_version(kind, binary)
+        return _versions[key]
+
+
+def _ask_version(kind: str, binary: str) -> str | None:
     if kind == "python":
         cmd = [binary, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
     else:
@@ -87,13 +95,10 @@ def _version(kind: str, binary: str) -> str | None:
         out = subprocess.run(
             cmd, capture_output=True, timeout=15, check=True, env={}, stdin=subprocess.DEVNULL
         ).stdout.decode()
-        match = re.search(r"(\d+\.\d+)" if kind == "python" else r"v?(\d+)\.", out)
-        version = match.group(1) if match else None
     except (OSError, subprocess.SubprocessError):
-        version = None
-    with _version_lock:
-        _versions[key] = version
-    return version
+        return None
+    match = re.search(r"(\d+\.\d+)" if kind == "python" else r"v?(\d+)\.", out)
+    return match.group(1) if match else None
 
 
 def _executable(path: str) -> bool:

@@ -6,7 +6,9 @@ The code comes from anonymous learners and is hostile. Everything it can touch i
 bubblewrap sandbox; everything the server believes comes from this process's own observations.
 
 Isolation (``build_bwrap_args``): new user, pid, mount, network, ipc, uts and cgroup namespaces;
-no nested user namespaces; all capabilities dropped; a new session (no terminal to inject into).
+no nested user namespaces; all capabilities dropped; a new session without a controlling
+terminal (nothing to inject keystrokes into), made by Popen's setsid rather than bwrap's
+--new-session, whose second session would be a second full-weight scheduling group.
 On the host the sandbox runs as an unprivileged uid (``SandboxLimits.host_uid`` when the server
 is root, else the server's own uid), never as root: file permissions, ``RLIMIT_NPROC`` and /proc
 then work against it, not for it. Its filesystem: a read-only root holding /usr (the
@@ -149,7 +151,6 @@ def build_bwrap_args(
         "--unshare-user",
         "--disable-userns",
         "--die-with-parent",
-        "--new-session",
         "--cap-drop",
         "ALL",
         "--uid",
@@ -216,7 +217,8 @@ def _spawn(limits: SandboxLimits, argv: list[str], *, idle: bool = True) -> tupl
     """
     kwargs: dict = {"env": {}, "close_fds": True, "start_new_session": True}
     # Learners' code gets the CPU only when the web server does not want it: SCHED_IDLE is
-    # inherited by everything in the sandbox, so 20 busy functions cannot slow a page down.
+    # inherited by everything in the sandbox; the session's autogroup gets nice 19 and, where
+    # we may create cgroups, the sandbox joins the shared low-weight cpu cgroup (cgroups.py).
     # The availability probe is the server's own work (pages wait for it), so it runs normally.
     if _CHRT and idle:
         argv = [_CHRT, "--idle", "0", *argv]
@@ -291,6 +293,20 @@ def sandbox_status(limits: SandboxLimits | None = None) -> SandboxStatus:
         status = probe(limits)
         _status_cache[key] = (time.monotonic(), status)
         return status
+
+
+def _lower_session_priority(pid: int) -> None:
+    """Give the sandbox's session the lowest CPU share (autogroup nice 19).
+
+    With CONFIG_SCHED_AUTOGROUP (Debian's default) every new session is a scheduling group of
+    its own, and groups share the CPU as equals: SCHED_IDLE only ranks tasks *within* a group.
+    So 20 busy sandboxes, each in its own session, took 20/21 of the CPU from the web server
+    whatever their policy. Lowering the group's nice restores the ranking between groups. We
+    are its owner (or root); without autogroups the file does not exist and SCHED_IDLE alone
+    does the job.
+    """
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/autogroup", "w") as fh:
+        fh.write("19")
 
 
 # --------------------------------------------------------------------------- files
@@ -662,6 +678,7 @@ class _Session:
         )
         for fd in (out_w, *child_fds):
             self._close(fd)
+        _lower_session_priority(self.proc.pid)
         self.proc_fd = os.pidfd_open(self.proc.pid)
         self.pid1 = _read_info(info_r, timeout_s=10.0)
         self.pid1_fd = _pidfd(self.pid1, self.proc.pid)
