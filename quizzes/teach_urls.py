@@ -12,11 +12,21 @@ urlpatterns = [
     path("teach/classes/<int:pk>/", views.class_page, name="teach_class"),
     path("teach/classes/<int:pk>/join-code/", views.join_code, name="teach_join_code"),
     path("teach/classes/<int:pk>/teachers/", views.add_teacher, name="teach_add_teacher"),
+    path(
+        "teach/classes/<int:pk>/teachers/<int:user_id>/remove/",
+        views.remove_teacher,
+        name="teach_remove_teacher",
+    ),
     path("teach/classes/<int:pk>/analysis/", views.analysis_page, name="teach_analysis"),
     path(
         "teach/classes/<int:pk>/students/<int:user_id>/",
         views.student_page,
         name="teach_student",
+    ),
+    path(
+        "teach/classes/<int:pk>/students/<int:user_id>/remove/",
+        views.remove_student,
+        name="teach_remove_student",
     ),
     path("teach/classes/<int:pk>/matrix.csv", views.matrix_csv, name="teach_matrix_csv"),
     path("teach/classes/<int:pk>/analysis.csv", views.analysis_csv, name="teach_analysis_csv"),

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -253,6 +254,49 @@ def add_teacher(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "teach/_teachers.html", context)
     context = class_context(request, classroom, teacher_form=form)
     return render(request, "teach/class.html", context, status=400)
+
+
+@require_POST
+@teacher_required
+def remove_teacher(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """Take a teacher off the class (yourself included), as long as one teacher remains."""
+    classroom = taught_class(request, pk)
+    with transaction.atomic():
+        # Lock the class row: two teachers removing each other at once must not leave none.
+        Classroom.objects.select_for_update().get(pk=classroom.pk)
+        teachers = dict(teaching.teacher_names(classroom))
+        if user_id not in teachers:
+            raise Http404("No such teacher in this class.")
+        if len(teachers) == 1:
+            message = (
+                "A class needs at least one teacher: add another teacher before you remove "
+                f"{teachers[user_id]}."
+            )
+            return render(request, "quizzes/problem.html", {"message": message}, status=400)
+        classroom.teachers.remove(user_id)
+    if user_id == request.user.pk:
+        messages.success(request, f"You no longer teach {classroom.name}.")
+        return redirect("quizzes:teach")
+    messages.success(request, f"{teachers[user_id]} no longer teaches this class.")
+    return redirect(classroom.get_absolute_url() + "#teachers")
+
+
+@require_POST
+@teacher_required
+def remove_student(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """Take a student out of the class. Their quiz records are theirs and stay."""
+    classroom = taught_class(request, pk)
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("student"), classroom=classroom, student_id=user_id
+    )
+    name = enrollment.student.get_username()
+    enrollment.delete()
+    messages.success(
+        request,
+        f"{name} was removed from {classroom.name}. Their own quiz records are kept, and they "
+        "can rejoin with the class code.",
+    )
+    return redirect(classroom.get_absolute_url())
 
 
 # --- Teacher: reports --------------------------------------------------------------------------

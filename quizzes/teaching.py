@@ -88,8 +88,9 @@ def set_teacher(username: str, teaches: bool = True):
     return user, already != teaches
 
 
-def teacher_names(classroom: Classroom) -> list[str]:
-    return list(classroom.teachers.order_by("username").values_list("username", flat=True))
+def teacher_names(classroom: Classroom) -> list[tuple[int, str]]:
+    """(user id, username) of the class's teachers, A to Z."""
+    return list(classroom.teachers.order_by("username").values_list("pk", "username"))
 
 
 def find_user(username: str):

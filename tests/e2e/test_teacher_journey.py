@@ -97,6 +97,14 @@ def test_teacher_creates_a_class_student_joins_teacher_sees_the_score(
     expect(desk.get_by_role("heading", level=1)).to_have_text("alice")
     desk.get_by_text(re.compile(r"^Attempt 1: \d+ / \d+")).click()
     expect(desk.locator(".answer-list li").first).to_be_visible()
+    assert_accessible(desk, "student")
+
+    # Removing the student takes them out of the class, not their own records.
+    desk.get_by_role("button", name="Remove alice from Cloud, Tuesday 2pm").click()
+    expect(desk.get_by_text("alice was removed from Cloud, Tuesday 2pm.")).to_be_visible()
+    expect(desk.get_by_role("row", name=re.compile("^alice"))).to_have_count(0)
+    student.goto("/progress/")
+    expect(student.get_by_role("row", name=re.compile("^Docker"))).to_contain_text(f"{percent}%")
 
 
 def test_teacher_turns_the_code_off_and_a_student_is_told(new_page, sign_in, teacher, bob):

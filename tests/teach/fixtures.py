@@ -33,11 +33,12 @@ def other_teacher(db):
 
 
 @pytest.fixture
-def class_teacher(teacher):
-    """Tess with her class of 30 students, built with the fixed ids tests/e2e/pages.py uses."""
+def class_teacher(teacher, other_teacher):
+    """Tess with her class of 30 students, built with the fixed ids tests/e2e/pages.py uses,
+    and Otto as co-teacher (so the page shows the buttons that remove a teacher)."""
     from tests.teach.builders import build_class
 
-    build_class(
+    classroom = build_class(
         teacher,
         TEACH_CLASS_SIZE,
         pk=TEACH_CLASS_PK,
@@ -45,4 +46,5 @@ def class_teacher(teacher):
         seed=7,
         name="Cloud, Tuesday 2pm",
     )
+    classroom.teachers.add(other_teacher)
     return teacher

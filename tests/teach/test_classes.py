@@ -212,7 +212,7 @@ def test_add_co_teacher_htmx(client, teacher, other_teacher, classroom):
     response = client.post(f"/teach/classes/{classroom.pk}/teachers/", {"username": "OTTO"}, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<li>otto</li>" in html and "otto now teaches this class." in html
+    assert "<li>otto" in html and "otto now teaches this class." in html
 
 
 # --- Students join and leave -------------------------------------------------------------------
@@ -399,3 +399,100 @@ def test_signed_in_students_find_their_classes_from_the_navigation(client, alice
     html = client.get("/").content.decode()
     assert '<a href="/classes/">Classes</a>' in html
     assert "/classes/" not in Client().get("/").content.decode()
+
+
+# --- Removing teachers and students ------------------------------------------------------------
+
+
+def test_remove_a_co_teacher(client, teacher, other_teacher, classroom):
+    classroom.teachers.add(other_teacher)
+    client.force_login(teacher)
+    page = client.get(f"/teach/classes/{classroom.pk}/").content.decode()
+    assert f"/teach/classes/{classroom.pk}/teachers/{other_teacher.pk}/remove/" in page
+    response = client.post(f"/teach/classes/{classroom.pk}/teachers/{other_teacher.pk}/remove/")
+    assert response.status_code == 302 and response["Location"].endswith("#teachers")
+    assert list(classroom.teachers.values_list("username", flat=True)) == ["tess"]
+    assert "otto no longer teaches this class." in client.get(response["Location"]).content.decode()
+    client.force_login(other_teacher)
+    assert client.get(f"/teach/classes/{classroom.pk}/").status_code == 404
+
+
+def test_remove_yourself_lands_on_your_classes(client, teacher, other_teacher, classroom):
+    classroom.teachers.add(other_teacher)
+    client.force_login(other_teacher)
+    response = client.post(
+        f"/teach/classes/{classroom.pk}/teachers/{other_teacher.pk}/remove/", follow=True
+    )
+    assert messages_of(response) == [f"You no longer teach {classroom.name}."]
+    assert response.redirect_chain[-1][0] == "/teach/"
+    assert list(classroom.teachers.values_list("username", flat=True)) == ["tess"]
+
+
+def test_the_last_teacher_cannot_be_removed(client, teacher, classroom):
+    client.force_login(teacher)
+    assert (
+        f"/teachers/{teacher.pk}/remove/"
+        not in client.get(f"/teach/classes/{classroom.pk}/").content.decode()
+    )  # no button to press
+    response = client.post(f"/teach/classes/{classroom.pk}/teachers/{teacher.pk}/remove/")
+    assert response.status_code == 400
+    assert "A class needs at least one teacher" in response.content.decode()
+    assert list(classroom.teachers.values_list("username", flat=True)) == ["tess"]
+
+
+def test_removing_teachers_needs_the_class_and_the_teacher(
+    client, teacher, other_teacher, alice, classroom
+):
+    theirs = new_class(other_teacher, name="Theirs")
+    client.force_login(teacher)
+    # Not my class: 404, and nothing changes.
+    url = f"/teach/classes/{theirs.pk}/teachers/{other_teacher.pk}/remove/"
+    assert client.post(url).status_code == 404
+    # Not a teacher of my class: 404.
+    assert (
+        client.post(f"/teach/classes/{classroom.pk}/teachers/{alice.pk}/remove/").status_code == 404
+    )
+    # GET changes nothing.
+    assert (
+        client.get(f"/teach/classes/{classroom.pk}/teachers/{teacher.pk}/remove/").status_code
+        == 405
+    )
+    # A student cannot remove anyone.
+    client.force_login(alice)
+    assert client.post(url).status_code == 403
+    assert list(theirs.teachers.values_list("username", flat=True)) == ["otto"]
+
+
+def test_remove_a_student_keeps_their_records(client, teacher, alice, bob, classroom):
+    from quizzes.models import Attempt
+
+    classroom.enroll(alice)
+    classroom.enroll(bob)
+    client.force_login(teacher)
+    student_page = client.get(f"/teach/classes/{classroom.pk}/students/{alice.pk}/")
+    assert f"Remove alice from {classroom.name}" in student_page.content.decode()
+    attempts_before = Attempt.objects.filter(user=alice).count()
+    response = client.post(
+        f"/teach/classes/{classroom.pk}/students/{alice.pk}/remove/", follow=True
+    )
+    assert messages_of(response)[0].startswith(f"alice was removed from {classroom.name}.")
+    assert list(classroom.enrollments.values_list("student__username", flat=True)) == ["bob"]
+    assert Attempt.objects.filter(user=alice).count() == attempts_before
+    assert client.get(f"/teach/classes/{classroom.pk}/students/{alice.pk}/").status_code == 404
+    # Removing again, or someone never in the class, is a 404 that changes nothing.
+    assert (
+        client.post(f"/teach/classes/{classroom.pk}/students/{alice.pk}/remove/").status_code == 404
+    )
+    assert classroom.enrollments.count() == 1
+
+
+def test_only_the_class_teachers_remove_students(client, other_teacher, alice, bob, classroom):
+    classroom.enroll(alice)
+    url = f"/teach/classes/{classroom.pk}/students/{alice.pk}/remove/"
+    client.force_login(other_teacher)
+    assert client.post(url).status_code == 404
+    client.force_login(bob)
+    assert client.post(url).status_code == 403
+    anonymous = Client().post(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert classroom.enrollments.count() == 1
