@@ -94,11 +94,9 @@ class Server:
             [
                 GUNICORN, "course.wsgi", "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), "--threads", str(self.threads),
-                "--worker-class", "gthread", "--graceful-timeout", "5",
                 # As make serve: a worker whose threads are all busy stops accepting, so a
-                # page request goes to a worker with a free thread instead of queueing. An idle
-                # kept-alive connection would count as busy, so none (the proxy keeps those).
-                "--worker-connections", str(self.threads), "--keep-alive", "0",
+                # page request goes to a worker with a free thread (course/server_worker.py).
+                "--worker-class", "course.server_worker.ThreadWorker", "--graceful-timeout", "5",
             ],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -1,6 +1,8 @@
 """Load test for a running server (`make loadtest`); see the README's performance section.
 
-Phases, all on loopback:
+Phases, all on loopback, after a 3-second warm-up that is printed but is not a goal: a freshly
+started worker renders each lesson once for its page cache and loads the rest of Django lazily,
+and the first seconds have a slow tail (p99 345-572 ms measured) that a running site does not.
 1. /healthz with wrk: Django's floor for this server (a database round trip, no templates).
 2. Lesson pages with wrk, rotating through every lesson.
 3. A mix with wrk (lesson pages and calculator API calls) while learners, in Python threads,
@@ -183,11 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--learners", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured warm-up")
     args = parser.parse_args(argv)
     base = args.url.rstrip("/")
     lesson_paths = [f"/lessons/{slug}/" for slug in LESSONS]
 
     print(f"Load test against {base}: {args.connections} connections, {args.seconds} s a phase\n")
+    if args.warmup > 0:
+        warm_paths = [*lesson_paths, "/healthz"]
+        warm = run_wrk("warm-up (not a goal)", base, warm_paths, args.connections, args.warmup)
+        print(warm.line())
     health = run_wrk("/healthz", base, ["/healthz"], args.connections, args.seconds)
     print(health.line())
     lessons = run_wrk("lesson pages", base, lesson_paths, args.connections, args.seconds)
