@@ -10,8 +10,16 @@ Each sandbox gets ``<our own cgroup>/ccc-runner/<id>`` in both hierarchies. Nest
 server's own cgroup keeps whatever limit the service manager gave the server in force for the
 sandboxes too. The memory cgroup enforces the function's memory size exactly (the kernel's OOM
 killer SIGKILLs the sandbox, as Lambda does) and its ``max_usage_in_bytes`` is the Max Memory Used
-figure. cgroup v2 is not handled: without a usable v1 hierarchy the runner falls back to its RSS
-watchdog (see ``sandbox.py``).
+figure.
+
+cgroup v2 (the only hierarchy on most current distributions) is used when no v1 memory + pids
+pair is: ``<our own v2 cgroup>/ccc-runner/<id>`` with ``memory.max`` (which, unlike v1's
+limit, also charges TCP socket buffers), ``memory.swap.max`` 0, ``pids.max``, and the shared
+parent at the lowest ``cpu.weight``. v2 lets a group hand controllers to its children only while
+it has no processes of its own, so this works where the server's cgroup is a delegated one it
+does not itself sit in (a container's root cgroup; under systemd, ``Delegate=yes`` with the
+server started in a child of the unit's cgroup); see the README. Where neither version can be
+used the runner falls back to its RSS watchdog (see ``sandbox.py``).
 """
 
 from __future__ import annotations
@@ -62,6 +70,56 @@ def _own_paths() -> dict[str, str]:
     return paths
 
 
+def _v2_location() -> Path | None:
+    """Our own cgroup in the v2 hierarchy, or None where there is no v2 hierarchy."""
+    mount = None
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+            for line in fh:
+                left, _, right = line.partition(" - ")
+                fields, rfields = left.split(), right.split()
+                if len(fields) >= 5 and rfields and rfields[0] == "cgroup2":
+                    mount = (fields[3], fields[4])
+                    break
+    except OSError:
+        return None
+    own = _own_paths().get("")  # the "0::/path" line
+    if mount is None or own is None:
+        return None
+    mount_root, mount_point = mount
+    if mount_root != "/" and own.startswith(mount_root):
+        own = own[len(mount_root) :]
+    return Path(mount_point) / own.lstrip("/")
+
+
+def _enable(group: Path, controllers: set[str]) -> None:
+    wanted = controllers - set((group / "cgroup.subtree_control").read_text().split())
+    if wanted:
+        (group / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in sorted(wanted)))
+
+
+def _discover_v2(own: Path | None) -> Path | None:
+    """``<own>/ccc-runner`` with memory and pids handed down to its children, or None."""
+    if own is None:
+        return None
+    base = own / _SUFFIX
+    try:
+        _enable(own, {"memory", "pids"} & set((own / "cgroup.controllers").read_text().split()))
+        base.mkdir(exist_ok=True)
+        offered = set((base / "cgroup.controllers").read_text().split())
+        if not {"memory", "pids"} <= offered:
+            return None
+        _enable(base, {"memory", "pids", "cpu"} & offered)
+        if "cpu" in offered:
+            (base / "cpu.weight").write_text(str(CPU_WEIGHT_V2))
+        probe = base / f"probe-{os.getpid()}-{threading.get_ident()}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError:
+        return None
+    return base
+
+
 def _discover() -> dict[str, Path | None]:
     mounts = _mount_points()
     own = _own_paths()
@@ -87,10 +145,14 @@ def _discover() -> dict[str, Path | None]:
             except OSError:
                 root = None
         roots[controller] = root
+    roots["v2"] = None
+    if not (roots["memory"] and roots["pids"]):
+        roots["v2"] = _discover_v2(_v2_location())
     return roots
 
 
 CPU_SHARES = 2  # the v1 minimum; a nice-0 task weighs 1024
+CPU_WEIGHT_V2 = 1  # the v2 minimum; the default is 100
 
 
 def _discovered() -> dict[str, Path | None]:
@@ -101,10 +163,24 @@ def _discovered() -> dict[str, Path | None]:
         return _roots
 
 
-def available() -> bool:
-    """True when both a memory and a pids v1 cgroup can be created here (result is cached)."""
+def mode() -> str | None:
+    """ "v1", "v2", or None where the runner must use its memory watchdog (cached)."""
     roots = _discovered()
-    return bool(roots["memory"] and roots["pids"])
+    if roots["memory"] and roots["pids"]:
+        return "v1"
+    return "v2" if roots["v2"] else None
+
+
+def available() -> bool:
+    """True when a memory + pids cgroup (v1 or v2) can be created here (result is cached)."""
+    return mode() is not None
+
+
+def create(name: str, memory_bytes: int, max_tasks: int) -> SandboxCgroup | SandboxCgroupV2:
+    """One sandbox's cgroup(s), in whichever version this host lets us use."""
+    if mode() == "v2":
+        return SandboxCgroupV2(name, memory_bytes, max_tasks)
+    return SandboxCgroup(name, memory_bytes, max_tasks)
 
 
 def cpu_group() -> Path | None:
@@ -113,10 +189,10 @@ def cpu_group() -> Path | None:
 
 
 class SandboxCgroup:
-    """The memory and pids cgroups of one sandbox."""
+    """The memory and pids cgroups (v1) of one sandbox."""
 
     def __init__(self, name: str, memory_bytes: int, max_tasks: int) -> None:
-        if not available():
+        if mode() != "v1":
             raise OSError("cgroup v1 memory/pids hierarchies are not available")
         assert _roots is not None
         _reap_stale()
@@ -133,6 +209,11 @@ class SandboxCgroup:
                 self._write(memsw, memory_bytes)
             with contextlib.suppress(OSError):
                 self._write(self.memory / "memory.swappiness", 0)
+            # v1 leaves TCP buffers uncharged unless the group has a TCP limit: give it one, so
+            # the kernel itself caps them between the supervisor's samples (which add them to
+            # the rest, see sandbox._socket_bytes). Written before any task joins, as v1 wants.
+            with contextlib.suppress(OSError):
+                self._write(self.memory / "memory.kmem.tcp.limit_in_bytes", memory_bytes)
             self._write(self.pids / "pids.max", max_tasks)
         except BaseException:
             self.remove()
@@ -151,6 +232,12 @@ class SandboxCgroup:
             # Best effort: without it SCHED_IDLE and the autogroup's nice still apply.
             with contextlib.suppress(OSError):
                 self._write(cpu / "cgroup.procs", pid)
+
+    def usage_bytes(self) -> int:
+        try:
+            return int((self.memory / "memory.usage_in_bytes").read_text())
+        except (OSError, ValueError):
+            return 0
 
     def peak_bytes(self) -> int:
         try:
@@ -195,6 +282,88 @@ class SandboxCgroup:
         for group in (self.pids, self.memory):
             if not _try_rmdir(group):
                 _defer(group)
+
+
+class SandboxCgroupV2:
+    """One sandbox's v2 cgroup: memory (sockets included), pids and a share of the CPU."""
+
+    def __init__(self, name: str, memory_bytes: int, max_tasks: int) -> None:
+        base = _discovered()["v2"]
+        if base is None:
+            raise OSError("no cgroup v2 group with memory and pids is available")
+        _reap_stale()
+        self.group = base / name
+        self.group.mkdir()
+        self._peak_seen = 0
+        try:
+            self._write("memory.max", memory_bytes)
+            with contextlib.suppress(OSError):  # absent without swap accounting
+                self._write("memory.swap.max", 0)
+            # Kill the whole group on OOM, as Lambda ends the whole sandbox.
+            with contextlib.suppress(OSError):
+                self._write("memory.oom.group", 1)
+            self._write("pids.max", max_tasks)
+        except BaseException:
+            self.remove()
+            raise
+
+    def _write(self, name: str, value: int | str) -> None:
+        with open(self.group / name, "w", encoding="ascii") as fh:
+            fh.write(str(value))
+
+    def _read_int(self, name: str) -> int:
+        try:
+            return int((self.group / name).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def add(self, pid: int) -> None:
+        self._write("cgroup.procs", pid)
+
+    def usage_bytes(self) -> int:
+        used = self._read_int("memory.current")
+        self._peak_seen = max(self._peak_seen, used)
+        return used
+
+    def peak_bytes(self) -> int:
+        # memory.peak exists from Linux 5.19; before that, the largest sample we took.
+        return max(self._read_int("memory.peak"), self._peak_seen)
+
+    def oom_killed(self) -> bool:
+        try:
+            text = (self.group / "memory.events").read_text()
+        except OSError:
+            return False
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return value.strip() not in ("", "0")
+        return False
+
+    def pids_in(self) -> list[int]:
+        try:
+            return sorted(int(x) for x in (self.group / "cgroup.procs").read_text().split())
+        except (OSError, ValueError):
+            return []
+
+    def kill_all(self, wait_s: float = 2.0) -> bool:
+        with contextlib.suppress(OSError):
+            self._write("cgroup.kill", 1)  # Linux 5.14+: the kernel kills every task at once
+        deadline = time.monotonic() + wait_s
+        while True:
+            pids = self.pids_in()
+            if not pids:
+                return True
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
+
+    def remove(self) -> None:
+        if not _try_rmdir(self.group):
+            _defer(self.group)
 
 
 def _try_rmdir(group: Path) -> bool:

@@ -36,7 +36,9 @@ class SandboxLimits:
     tmp_size_mb: int = 64
     max_processes: int = 64
     max_output_bytes: int = 65_536
-    max_open_files: int = 1024
+    # Lambda allows 1,024; a handler here needs a few dozen, and each socket it could open is
+    # memory it could pin (see sandbox._socket_bytes), so fewer.
+    max_open_files: int = 256
     max_file_size_mb: int = 64
     # Lambda gives the INIT phase (runtime start + module import) up to 10 s of its own.
     init_timeout_s: float = 10.0

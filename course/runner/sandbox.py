@@ -21,33 +21,47 @@ scratch; bwrap itself starts with an empty environment and reads its options fro
 /proc/1 inside shows nothing of ours. The network namespace has only its own loopback: the
 host's 127.0.0.1 and 169.254.169.254 are unreachable.
 
-Limits: the wall clock (INIT and handler phases) is enforced here. Memory by a v1 memory cgroup
-(the kernel OOM-kills inside it, as Lambda does) or, without one, by an RSS (PSS) watchdog here
-plus RLIMIT_AS for Python. Tasks by a pids cgroup and by RLIMIT_NPROC, which is set inside the
-sandbox after its user namespace exists, so it counts only this sandbox's tasks. Also
-RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_FSIZE and RLIMIT_CORE=0, and a ``size=`` on the /tmp tmpfs.
-Ending a run kills bwrap, whose ``--die-with-parent`` kills the sandbox's pid 1, and the kernel
-then kills everything else in the pid namespace, double-forked and setsid'd processes included;
-we wait until pid 1 (and the cgroup, when there is one) is gone before returning.
+Limits: the wall clock (INIT and handler phases) is enforced here, twice: by the supervising
+loop, and by a backstop thread (``_Backstop``) that SIGKILLs the sandbox through pidfds half a
+second after the deadline even if the loop were held up. Memory by a cgroup (v1 ``memory`` with a
+``kmem.tcp`` limit, or v2 ``memory.max``; the kernel OOM-kills inside it, as Lambda does) or,
+without one, by a PSS watchdog here plus RLIMIT_AS for Python; in every mode the sandbox's socket
+memory, which no cgroup fully charges, is added from outside (``_socket_bytes``). Tasks by a pids
+cgroup and by RLIMIT_NPROC, which is set inside the sandbox after its user namespace exists, so it
+counts only this sandbox's tasks. Also RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_FSIZE and RLIMIT_CORE=0,
+and a ``size=`` on the /tmp tmpfs. The seccomp filter (seccomp.py) refuses socket families a
+function has no use for and the growth of socket buffers. Global /proc files that show the host
+or other runs are covered with our own (``proc_masks``). Ending a run kills bwrap, whose
+``--die-with-parent`` kills the sandbox's pid 1, and the kernel then kills everything else in the
+pid namespace, double-forked and setsid'd processes included; we wait until pid 1 (and the
+cgroup, when there is one) is gone before returning.
 
-Channels: stdout and stderr share one pipe (so their order is kept), read without blocking and
-capped: the rest is read and thrown away, so a flood costs neither memory nor a stuck writer.
-The result travels on a separate pipe (CTL). User code runs in the bootstrap's process and can
-write to CTL too, so it can always forge its own result; that is harmless, it is only its own
-answer. What it cannot do: change START/END/REPORT (written here, never parsed from output),
-Duration and Init Duration (our monotonic clock: launch, the ``R`` byte, the frame), Max Memory
-Used (the cgroup or /proc, read from outside), the timeout, or make us buffer or parse more than
-the caps. A frame that is malformed or too big is an error of the run.
+Channels: nothing the sandbox can reach may block us. When the server is not root the sandbox has
+our uid, and a process can reopen a pipe it holds through /proc/self/fd/N in the other direction:
+learner code once filled the pipe we wrote "go" into and stopped the bootstrap draining it, and
+our blocking write then hung the loop that enforces the deadline. So every channel we write into
+is a socketpair (a socket cannot be reopened through /proc), shut for reading on our side and
+non-blocking: a full buffer is the run's failure, never our stall. The channels we only read
+(stdout+stderr in one pipe, so their order is kept, and the result pipe CTL) are non-blocking and
+capped: the rest of a flood is read in 1 MiB chunks and thrown away. User code runs in the
+bootstrap's process and can write to CTL too, so it can always forge its own result; that is
+harmless, it is only its own answer. What it cannot do: change START/END/REPORT (written here,
+never parsed from output), Duration and Init Duration (our monotonic clock: launch, the ``R``
+byte, the frame), Max Memory Used (the cgroup or /proc, read from outside), the timeout, or make
+us buffer or parse more than the caps. A frame that is malformed or too big is an error of the
+run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -66,6 +80,10 @@ TASK_ROOT = "/var/task"
 # Beyond the response limit, room for an error document or the frame header.
 MAX_CTL_BYTES = MAX_RESPONSE_BYTES + 64 * 1024
 _DISCARD = bytearray(1 << 20)
+# Our read channels' buffer: pipe-max-size's default, so a flood is drained 1 MiB at a time.
+_PIPE_BYTES = 1 << 20
+# The backstop kills a sandbox this long after the supervising loop should have.
+_BACKSTOP_GRACE_S = 0.5
 try:
     _DEVNULL: int | None = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
 except OSError:
@@ -140,6 +158,7 @@ def build_bwrap_args(
     info_fd: int | None = None,
     block_fd: int | None = None,
     seccomp_fd: int | None = None,
+    proc_masks: list[tuple[int, str]] = (),
 ) -> list[str]:
     """The bwrap command line (without the bwrap binary) for one sandbox.
 
@@ -165,6 +184,8 @@ def build_bwrap_args(
         args += ["--setenv", key, value]
     args += ["--ro-bind", "/usr", "/usr", *_root_links()]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    for fd, path in proc_masks:
+        args += ["--perms", "0444", "--ro-bind-data", str(fd), path]
     args += ["--size", str(tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     args += ["--perms", "0755", "--dir", TASK_ROOT]
     for fd, path in files:
@@ -242,7 +263,8 @@ def probe(limits: SandboxLimits) -> SandboxStatus:
         )
     true = shutil.which("true", path="/usr/bin:/bin") or "/usr/bin/true"
     files = _memfds(_etc_files())
-    fds = [fd for fd, _ in files]
+    masks = _memfds(proc_masks(128))
+    fds = [fd for fd, _ in files + masks]
     filter_program = seccomp.program()
     seccomp_fd = _memfd(filter_program) if filter_program else None
     if seccomp_fd is not None:
@@ -254,6 +276,7 @@ def probe(limits: SandboxLimits) -> SandboxStatus:
             tmp_size_mb=1,
             command=[true],
             seccomp_fd=seccomp_fd,
+            proc_masks=masks,
         )
         argv, kwargs = _spawn(limits, [bwrap, *args], idle=False)
         proc = subprocess.run(
@@ -311,6 +334,58 @@ def _lower_session_priority(pid: int) -> None:
 
 # --------------------------------------------------------------------------- files
 
+# Global /proc files that show the host, or other learners' activity, rather than this
+# sandbox: the boot command line, the host's memory and load, its disks, and counters that move
+# with every process and interrupt on the machine (/proc/stat's "processes" counts every fork,
+# so two sandboxes could signal to each other through it, or watch each other's runs). Each is
+# covered with a file of our own. What stays visible, and why, is in the README.
+_PROC_EMPTY = (
+    "cmdline",
+    "diskstats",
+    "partitions",
+    "swaps",
+    "interrupts",
+    "softirqs",
+    "schedstat",
+    "vmstat",
+    "zoneinfo",
+    "pressure/cpu",
+    "pressure/io",
+    "pressure/memory",
+    "pressure/irq",
+)
+
+
+def proc_masks(memory_mb: int) -> dict[str, bytes]:
+    """Replacement contents for host-revealing /proc files that exist on this kernel.
+
+    Those that programs read get plausible content of the function's own: meminfo shows the
+    function's memory size (as Lambda's microVM shows about its own), stat idle CPUs and no
+    process counter, loadavg nothing running, boot_id a fresh id per sandbox.
+    """
+    kb = memory_mb * 1024
+    cpus = len(os.sched_getaffinity(0)) or 1
+    stat = "cpu  0 0 0 0 0 0 0 0 0 0\n"
+    stat += "".join(f"cpu{n} 0 0 0 0 0 0 0 0 0 0\n" for n in range(cpus))
+    stat += "intr 0\nctxt 0\nbtime 0\nprocesses 0\nprocs_running 1\nprocs_blocked 0\nsoftirq 0\n"
+    contents = {
+        "meminfo": (
+            f"MemTotal:       {kb:>8} kB\nMemFree:        {kb:>8} kB\n"
+            f"MemAvailable:   {kb:>8} kB\nBuffers:               0 kB\n"
+            "Cached:                0 kB\nSwapTotal:             0 kB\n"
+            "SwapFree:              0 kB\n"
+        ),
+        "stat": stat,
+        "loadavg": "0.00 0.00 0.00 1/1 1\n",
+        "sys/kernel/random/boot_id": f"{uuid.uuid4()}\n",
+        **dict.fromkeys(_PROC_EMPTY, ""),
+    }
+    return {
+        f"/proc/{name}": text.encode()
+        for name, text in contents.items()
+        if os.path.isfile(f"/proc/{name}")
+    }
+
 
 def _etc_files() -> dict[str, bytes]:
     return {f"/etc/{name}": text.encode() for name, text in _ETC_FILES.items()}
@@ -366,7 +441,7 @@ class _Output:
             try:
                 room = self.cap - len(self.data)
                 if room > 0:
-                    chunk = os.read(self.fd, min(room, 65536))
+                    chunk = os.read(self.fd, min(room, _PIPE_BYTES))
                     if not chunk:
                         self.eof = True
                     self.data += chunk
@@ -460,6 +535,55 @@ class _Control:
                 del self.buf[:]
 
 
+class _Backstop:
+    """A second, independent enforcer of the wall clock: a thread that SIGKILLs the sandbox.
+
+    The supervising loop enforces the deadline itself and never blocks (every descriptor the
+    sandbox can reach is non-blocking on our side). This thread is there for what we did not
+    foresee: if the loop is ever held up, the sandbox still dies at its deadline plus a grace,
+    and with it every channel, so the loop wakes up to EOF. It signals through pidfds, which
+    cannot hit a recycled pid.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._deadline: float | None = None
+        self._targets: list[int] = []
+        self._stopped = False
+        self.fired = False
+        self._thread = threading.Thread(target=self._run, name="sandbox-backstop", daemon=True)
+        self._thread.start()
+
+    def arm(self, deadline: float, *targets: int | None) -> None:
+        with self._cond:
+            self._deadline = deadline
+            self._targets.extend(fd for fd in targets if fd is not None)
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """Disarm and wait for the thread, so it never signals through a closed pidfd."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                if self._deadline is None:
+                    self._cond.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                    continue
+                self.fired = True
+                for fd in self._targets:
+                    with contextlib.suppress(OSError):
+                        signal.pidfd_send_signal(fd, signal.SIGKILL)
+                self._deadline = None
+
+
 def _read_info(fd: int, timeout_s: float) -> int | None:
     """bwrap's --info-fd JSON gives the host pid of the sandbox's pid 1."""
     data = b""
@@ -515,6 +639,79 @@ def _proc_field(path: str, prefix: str) -> int:
     return 0
 
 
+def _unix_socket_bound() -> int:
+    """The most one AF_UNIX socket can pin: its send buffer (which seccomp stops the sandbox
+    from raising) plus the one message that may overshoot it, counted twice for slack."""
+    try:
+        with open("/proc/sys/net/core/wmem_default", encoding="ascii") as fh:
+            return 2 * int(fh.read())
+    except (OSError, ValueError):
+        return 2 * 212_992
+
+
+_UNIX_SOCKET_BYTES = _unix_socket_bound()
+
+
+_SOCKSTAT_TABLES = {"TCP:": "tcp", "UDP:": "udp", "TCP6:": "tcp6", "UDP6:": "udp6"}
+
+
+def _inet_tables_in_use(base: str) -> list[str]:
+    """The /proc/net tables worth reading: those whose protocol has a socket in this namespace.
+
+    sockstat's "inuse" counts are per network namespace and cost microseconds, whereas reading
+    /proc/net/tcp walks the host's whole connection hash table (~3.5 ms here) to pick out the
+    namespace's sockets; most functions open none.
+    """
+    tables = []
+    for name in ("sockstat", "sockstat6"):
+        try:
+            with open(base + name, encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    fields = line.split()
+                    known = fields and fields[0] in _SOCKSTAT_TABLES and "inuse" in fields
+                    if known and int(fields[fields.index("inuse") + 1]) > 0:
+                        tables.append(_SOCKSTAT_TABLES[fields[0]])
+        except (OSError, ValueError, IndexError):
+            continue
+    return tables
+
+
+def _socket_bytes(pid1: int, *, inet: bool = True) -> int:
+    """Socket memory of the sandbox's network namespace, which no memory limit may miss.
+
+    Socket memory
+    -------------
+    cgroup v1 charges a task's memory but not its socket buffers (TCP only with a
+    ``kmem.tcp`` limit, which cgroups.py sets), and the watchdog sees processes only, yet queued
+    socket data is kernel memory the sandbox makes us hold: 100 loopback connections pinned
+    about 1 GB in a 128 MB function before this. Every socket the sandbox can create lives in
+    its own network namespace, and /proc/<its pid 1>/net lists them all, including sockets
+    that are in flight inside a message and in no process's descriptor table:
+    - TCP and UDP: the bytes queued each way, doubled for the kernel's per-packet overhead;
+    - AF_UNIX: the table has no queue lengths, so each socket counts as the most it can hold.
+    Our own channels were made in the host's namespace and are not listed. ``inet=False`` where
+    a v2 cgroup already charges TCP and UDP buffers to the sandbox.
+    """
+    total = 0
+    base = f"/proc/{pid1}/net/"
+    for name in _inet_tables_in_use(base) if inet else ():
+        try:
+            with open(base + name, encoding="ascii", errors="replace") as fh:
+                next(fh, None)
+                for line in fh:
+                    queues = line.split()[4]
+                    tx, _, rx = queues.partition(":")
+                    total += 2 * (int(tx, 16) + int(rx, 16))
+        except (OSError, ValueError, IndexError):
+            continue
+    try:
+        with open(base + "unix", encoding="ascii", errors="replace") as fh:
+            total += max(0, sum(1 for _ in fh) - 1) * _UNIX_SOCKET_BYTES
+    except OSError:
+        pass
+    return total
+
+
 def _pss_bytes(pids: list[int]) -> int:
     """Memory of the processes together: PSS splits shared pages (fork, libraries) fairly."""
     return sum(_proc_field(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
@@ -555,10 +752,10 @@ def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
     """Run one sandbox to completion (or its deadline) and report what was observed."""
     outcome = SandboxRun()
     use_cgroup = cgroups.available() if limits.use_cgroup is None else limits.use_cgroup
-    group: cgroups.SandboxCgroup | None = None
+    group: cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None = None
     if use_cgroup:
         try:
-            group = cgroups.SandboxCgroup(
+            group = cgroups.create(
                 f"inv-{uuid.uuid4().hex}", spec.memory_mb * 1024 * 1024, limits.max_processes + 8
             )
         except OSError as exc:
@@ -584,7 +781,7 @@ class _Session:
         self,
         spec: LaunchSpec,
         limits: SandboxLimits,
-        group: cgroups.SandboxCgroup | None,
+        group: cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None,
         outcome: SandboxRun,
     ) -> None:
         self.spec = spec
@@ -602,13 +799,51 @@ class _Session:
         self.started = self.ended = 0.0
         self.peak = 0
         self.exited = False
+        self.backstop = _Backstop()
 
     # -- plumbing
 
     def _pipe(self) -> tuple[int, int]:
+        """A channel we only ever read from: (our non-blocking read end, the sandbox's end).
+
+        Learner code may reopen the sandbox's end through /proc/self/fd/N (it has our uid when
+        the server is not root), even the other way round; that costs us nothing, because a
+        read here never blocks. Its buffer is raised to 1 MiB (where the kernel lets us) so a
+        log flood is drained in large chunks.
+        """
         r, w = os.pipe()
         self.fds.extend((r, w))
+        os.set_blocking(r, False)
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(r, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         return r, w
+
+    def _socketpair(self) -> tuple[int, int]:
+        """A channel we write into: (our non-blocking end, the sandbox's end).
+
+        Not a pipe: a process of the same uid can reopen a pipe's end through /proc/self/fd/N
+        in the other direction, fill the pipe and stop draining it, and our next write would
+        then block the loop that enforces the deadline and the memory limit. A socket cannot
+        be reopened through /proc (ENXIO); our end is shut for reading, so the sandbox cannot
+        queue anything for us either, and it is non-blocking: a full buffer is the run's
+        fault (EAGAIN ends it), never a stall of ours.
+        """
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with ours, theirs:
+            ours.shutdown(socket.SHUT_RD)
+            ours.setblocking(False)
+            pair = ours.detach(), theirs.detach()
+        self.fds.extend(pair)
+        return pair
+
+    def _send(self, fd: int | None, data: bytes) -> bool:
+        """Write without ever blocking; False if the sandbox's end did not take it all."""
+        if fd is None:
+            return False
+        try:
+            return os.write(fd, data) == len(data)
+        except OSError:  # BlockingIOError, EPIPE: the sandbox broke its end of the channel
+            return False
 
     def _close(self, fd: int | None) -> None:
         if fd is not None and fd in self.fds:
@@ -616,6 +851,7 @@ class _Session:
             os.close(fd)
 
     def close(self) -> None:
+        self.backstop.stop()  # idempotent; teardown normally did it already
         for fd in list(self.fds):
             self._close(fd)
         for fd in (self.pid1_fd, self.proc_fd):
@@ -631,20 +867,20 @@ class _Session:
         spec, limits, group = self.spec, self.limits, self.group
         files = _memfds({**_etc_files(), **spec.files})
         self.fds.extend(fd for fd, _ in files)
+        masks = _memfds(proc_masks(spec.memory_mb))
+        self.fds.extend(fd for fd, _ in masks)
         filter_program = seccomp.program()
         seccomp_fd = _memfd(filter_program) if filter_program else None
         if seccomp_fd is not None:
             self.fds.append(seccomp_fd)
         out_r, out_w = self._pipe()
         ctl_r, ctl_w = self._pipe()
-        os.set_blocking(out_r, False)
-        os.set_blocking(ctl_r, False)
-        go_r, self.go_w = self._pipe()
+        self.go_w, go_r = self._socketpair()
         info_r, info_w = self._pipe()
-        args_r, args_w = self._pipe()
+        args_w, args_r = self._socketpair()
         block_r = block_w = None
         if group is not None:
-            block_r, block_w = self._pipe()
+            block_w, block_r = self._socketpair()
         args = build_bwrap_args(
             files=files,
             env=spec.env,
@@ -653,13 +889,16 @@ class _Session:
             info_fd=info_w,
             block_fd=block_r,
             seccomp_fd=seccomp_fd,
+            proc_masks=masks,
         )
         split = args.index("--")
         # Options through a pipe, so /proc/1/cmdline inside shows none of our settings
         # (bwrap wants the command itself on its real command line).
-        os.write(args_w, b"".join(a.encode() + b"\0" for a in args[:split]))
+        options = b"".join(a.encode() + b"\0" for a in args[:split])
+        if not self._send(args_w, options):
+            raise OSError("bwrap's options did not fit in its channel")
         self._close(args_w)
-        child_fds = [ctl_w, go_r, info_w, args_r, *(fd for fd, _ in files)]
+        child_fds = [ctl_w, go_r, info_w, args_r, *(fd for fd, _ in files + masks)]
         if block_r is not None:
             child_fds.append(block_r)
         if seccomp_fd is not None:
@@ -680,8 +919,11 @@ class _Session:
             self._close(fd)
         _lower_session_priority(self.proc.pid)
         self.proc_fd = os.pidfd_open(self.proc.pid)
+        # From here on the sandbox dies by its deadline whatever happens to the loop below.
+        self.backstop.arm(self.started + limits.init_timeout_s + _BACKSTOP_GRACE_S, self.proc_fd)
         self.pid1 = _read_info(info_r, timeout_s=10.0)
         self.pid1_fd = _pidfd(self.pid1, self.proc.pid)
+        self.backstop.arm(self.started + limits.init_timeout_s + _BACKSTOP_GRACE_S, self.pid1_fd)
         if self.pid1 is None:
             return  # bwrap failed before creating the sandbox; teardown reports why
         if group is not None:
@@ -692,9 +934,8 @@ class _Session:
                 self.outcome.notes.append(f"cgroup join failed ({exc}); memory watchdog instead")
                 group.remove()
                 self.group = None
-            # Only now may pid 1 go on and start the runtime.
-            with contextlib.suppress(OSError):
-                os.write(block_w, b"x")
+            # Only now may pid 1 go on and start the runtime. (No user code runs yet.)
+            self._send(block_w, b"x")
             self._close(block_w)
 
     def sample(self) -> None:
@@ -702,11 +943,18 @@ class _Session:
         if self.pid1 is None:
             return
         pids = self.group.pids_in() if self.group is not None else _tree(self.pid1)
+        limit = self.spec.memory_mb * 1024 * 1024
+        sockets = _socket_bytes(self.pid1, inet=not isinstance(self.group, cgroups.SandboxCgroupV2))
         if self.group is None:
             used = _pss_bytes(pids)
             self.peak = max(self.peak, used)
-            if used > self.spec.memory_mb * 1024 * 1024:
-                self.outcome.oom = True
+        else:
+            used = self.group.usage_bytes()
+        if used + sockets > limit:
+            # Memory the kernel does not charge to the cgroup still counts against the function:
+            # killed as an out-of-memory run, as Lambda would kill it.
+            self.outcome.oom = True
+            self.peak = max(self.peak, limit)
         # The resident file pages of the runtime (shared libraries, stdlib) are not charged to
         # the cgroup when the host had them cached already; the runtime's own peak RSS counts
         # them, as Lambda's figure does. Sampled while it lives, since it may exit by itself.
@@ -728,9 +976,7 @@ class _Session:
             if now >= deadline:
                 outcome.timed_out = "invoke" if control.ready else "init"
                 break
-            wait = deadline - now
-            if watchdog or control.ready:
-                wait = min(wait, max(next_sample - now, 0.001))
+            wait = min(deadline - now, max(next_sample - now, 0.001))
             for fd, _ in poller.poll(max(wait * 1000, 0)):
                 if fd == output.fd:
                     output.drain()
@@ -746,14 +992,15 @@ class _Session:
                         output.mark_boundary()
                         control.ready_at = time.monotonic()
                         deadline = control.ready_at + spec.timeout_s
-                        with contextlib.suppress(OSError):
-                            os.write(self.go_w, b"g")
+                        self.backstop.arm(deadline + _BACKSTOP_GRACE_S)
+                        if not self._send(self.go_w, b"g"):
+                            control.problem = "malformed"  # the sandbox broke its channel
                         next_sample = 0.0
                     if control.eof:
                         poller.unregister(control.fd)
                 elif fd == self.proc_fd:
                     self.exited = True
-            if time.monotonic() >= next_sample and (watchdog or control.ready):
+            if time.monotonic() >= next_sample:
                 sampled_at = time.monotonic()
                 self.sample()
                 cost = time.monotonic() - sampled_at
@@ -772,6 +1019,7 @@ class _Session:
         """Kill the whole sandbox, reap bwrap and wait until nothing of it is left."""
         proc, outcome = self.proc, self.outcome
         if proc is None:
+            self.backstop.stop()
             return
         if not self.ended:
             self.ended = time.monotonic()
@@ -782,6 +1030,9 @@ class _Session:
                 signal.pidfd_send_signal(self.pid1_fd, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGKILL)
+        self.backstop.stop()  # before we reap bwrap: its pidfd must not outlive the process
+        if self.backstop.fired:
+            outcome.notes.append("the backstop killed the sandbox at its deadline")
         # (Not wait4's ru_maxrss: bwrap was forked from this server, so it would include our RSS.)
         _, status = os.waitpid(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -102,7 +102,10 @@ def test_no_host_directory_is_mounted(run, healthy):
                 return [line.split()[3:5] for line in open("/proc/self/mountinfo")]
         """)
     )
-    sources = {root for root, _ in inv.result}
+    # The /proc masks are bwrap's copies of our memfds, on the sandbox's own tmpfs.
+    masks = {(root, point) for root, point in inv.result if point.startswith("/proc/")}
+    assert all(root.startswith("/bindfile") for root, _ in masks), masks
+    sources = {root for root, point in inv.result if (root, point) not in masks}
     mountpoints = {point for _, point in inv.result}
     # Only /usr comes from the host's disk; the rest are the sandbox's own tmpfs, proc, devices.
     assert "/usr" in mountpoints
