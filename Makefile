@@ -82,9 +82,10 @@ loadtest: venv ## Drive a running server (make serve) at HOST:PORT with wrk and 
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python -m tests.load.loadtest --url http://$(HOST):$(PORT)
 
-bench: setup ## The function runner's overhead, and page latency while 20 functions run
+bench: setup ## The runner's overhead, pages while 20 functions run, and what a 6 MB result costs
 	$(BIN)/python -m course.runner.bench --runs 30
 	$(BIN)/python -m tests.load.bench_runner_load
+	$(BIN)/python -m tests.load.bench_big_results
 
 lint: venv
 	$(BIN)/ruff check .

@@ -6,7 +6,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Lambda's synchronous response limit, exactly as the error message quotes it.
+# Lambda's synchronous response limit, as its error quotes it: "Response payload size exceeded
+# maximum allowed payload size (6291556 bytes)." That is 100 bytes more than the documented
+# 6 MB (6,291,456 bytes, the request limit, MAX_EVENT_BYTES in the web layer); AWS prints and
+# enforces 6,291,556, so the runner does too rather than "correcting" it.
 MAX_RESPONSE_BYTES = 6_291_556
 MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10_240

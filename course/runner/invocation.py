@@ -7,7 +7,7 @@ import math
 import re
 import signal
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -25,8 +25,13 @@ from .config import (
 )
 from .errors import SandboxUnavailable
 from .interpreters import RUNTIME_NAMES, check_event, node_launch, python_launch, runtimes
+from .payload import NotStandardJSON, Unreturnable, check
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A runtime's error document has an object and a stackTrace array; thousands of containers
+# mean something else wrote to the control pipe, and parsing them would cost the web process.
+_MAX_ERROR_CONTAINERS = 100
 
 # Go's names for signals, as Lambda's "Runtime exited with error: signal: ..." prints them.
 _SIGNAL_NAMES = {
@@ -65,16 +70,62 @@ class InvocationRequest:
 
 @dataclass
 class Invocation:
+    """One run's outcome. The result stays the raw JSON text the runtime sent (checked to be
+    standard JSON): a 6 MB result costs the web process a copy of 6 MB, not millions of Python
+    objects. ``result`` parses it on demand for callers that want the value."""
+
     request_id: str
     status: str  # "succeeded" | "failed"
-    result: object
+    result_json: bytes  # standard JSON text of the handler's result; b"null" when it has none
     error: dict | None
     logs: str
     report: dict
     logs_truncated: bool
+    # Plain words for a learner when Lambda's own message is terse (out of memory, timeout).
+    hint: str | None = None
+    _parsed: list = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def result(self) -> object:
+        if not self._parsed:
+            self._parsed.append(json.loads(self.result_json))
+        return self._parsed[0]
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The API's fields as Python values (parses the result; ``to_json`` does not)."""
+        return {
+            "request_id": self.request_id,
+            "status": self.status,
+            "result": self.result,
+            "error": self.error,
+            "logs": self.logs,
+            "report": self.report,
+            "logs_truncated": self.logs_truncated,
+        }
+
+    def to_json(self, **extra: object) -> bytes:
+        """The API's JSON body, with the result's raw text spliced in as it is: no parsing,
+        no re-serialising. ``extra`` keys (cost_usd, hint...) follow the standard ones."""
+        fields = {
+            "request_id": self.request_id,
+            "status": self.status,
+            "result": None,
+            "error": self.error,
+            "logs": self.logs,
+            "report": self.report,
+            "logs_truncated": self.logs_truncated,
+            **extra,
+        }
+        parts = []
+        for key, value in fields.items():
+            encoded = self.result_json if key == "result" else _standard_json(value)
+            parts.append(_standard_json(key) + b":" + encoded)
+        return b"{" + b",".join(parts) + b"}"
+
+
+def _standard_json(value: object) -> bytes:
+    # allow_nan=False: an API answer with NaN or Infinity would not be standard JSON.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
 
 
 def _whole(value: object) -> bool:
@@ -163,11 +214,14 @@ def _error(message: str, error_type: str, stack: list | None = None) -> dict:
     return {"errorMessage": message, "errorType": error_type, "stackTrace": stack or []}
 
 
-def _error_document(payload: bytes) -> dict | None:
+def _error_document(raw: bytes) -> dict | None:
     try:
-        doc = json.loads(payload)
-    except ValueError:
+        # Lone surrogates are allowed here (a message may hold one) and replaced below.
+        if check(raw, allow_lone_surrogates=True) > _MAX_ERROR_CONTAINERS:
+            return None
+    except NotStandardJSON:
         return None
+    doc = json.loads(raw)
     if not isinstance(doc, dict):
         return None
     error_type, message = doc.get("errorType"), doc.get("errorMessage")
@@ -176,7 +230,55 @@ def _error_document(payload: bytes) -> dict | None:
         return None
     if not isinstance(stack, list) or not all(isinstance(x, str) for x in stack):
         stack = []
-    return _error(message, error_type, stack)
+    # The API answers standard JSON, so "\ud800" in a message becomes U+FFFD, as a UTF-8
+    # decoder would make of it.
+    return _error(_valid_text(message), _valid_text(error_type), [_valid_text(x) for x in stack])
+
+
+def _valid_text(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _checked_result(raw: bytes) -> tuple[bytes | None, str | None]:
+    """(the raw result, None) if it is standard JSON, else (None, why not)."""
+    try:
+        check(raw)
+    except Unreturnable as exc:
+        return None, str(exc)
+    except NotStandardJSON:
+        return None, ""
+    return raw, None
+
+
+def _marshal_error(why: str) -> dict:
+    # What Lambda's Python runtime says when json.dumps refuses a result; here the reason is
+    # that the API and the page only ever hand out standard JSON.
+    return _error(
+        f"Unable to marshal response: {why}; return standard JSON values only",
+        "Runtime.MarshalError",
+    )
+
+
+def _hint(req: InvocationRequest, run: sandbox.SandboxRun, report: dict, error) -> str | None:
+    if run.timed_out == "init":
+        return (
+            "Your module took too long to load: the code outside the handler (imports and "
+            "setup) must finish within Lambda's 10-second INIT phase."
+        )
+    if run.timed_out:
+        return (
+            f"The handler did not finish within the function's {req.timeout_s}-second timeout. "
+            "Look for a loop that never ends or a call that waits forever; if the work is just "
+            "slow, raise the timeout (Lambda allows up to 900 seconds)."
+        )
+    if error is not None and report["max_memory_used_mb"] >= report["memory_size_mb"]:
+        return (
+            f"The function ran out of memory: Max Memory Used reached its "
+            f"{report['memory_size_mb']} MB memory size, so the runtime was stopped. Give the "
+            "function more memory, or make it use less (process the data in pieces, drop "
+            "references to what you no longer need)."
+        )
+    return None
 
 
 def _launch_for(req: InvocationRequest, request_id: str, limits: SandboxLimits):
@@ -226,7 +328,7 @@ def invoke(req: InvocationRequest, *, limits: SandboxLimits | None = None) -> In
 def _interpret(
     req: InvocationRequest, request_id: str, run: sandbox.SandboxRun, limits: SandboxLimits
 ) -> Invocation:
-    result = None
+    result: bytes | None = None
     error: dict | None = None
     tail: str | None = None  # Lambda's platform line after REPORT
     init_ms = run.init_s * 1000
@@ -249,15 +351,18 @@ def _interpret(
             "Function.ResponseSizeTooLarge",
         )
     elif run.frame_kind == b"J":
-        try:
-            result = json.loads(run.frame_payload)
-        except ValueError:
+        result, why = _checked_result(run.frame_payload)
+        if why:
+            error = _marshal_error(why)
+        elif result is None:
             error = _invalid_response(request_id)
     elif run.frame_kind == b"A":
-        try:
-            result = json.loads(run.frame_payload)
-        except ValueError:
-            result = run.frame_payload.decode("utf-8", "replace")
+        # The handler returned bytes: Lambda passes them on as they are; shown as JSON if they
+        # are standard JSON, else as a string.
+        result, _ = _checked_result(run.frame_payload)
+        if result is None:
+            text = run.frame_payload.decode("utf-8", "replace")
+            result = json.dumps(text, ensure_ascii=False).encode()
     elif run.frame_kind == b"E":
         error = _error_document(run.frame_payload) or _invalid_response(request_id)
     elif run.frame_problem == "malformed":
@@ -288,11 +393,12 @@ def _interpret(
     return Invocation(
         request_id=request_id,
         status="failed" if error is not None else "succeeded",
-        result=result,
+        result_json=b"null" if error is not None or result is None else result,
         error=error,
         logs="".join(parts),
         report=report,
         logs_truncated=run.truncated,
+        hint=_hint(req, run, report, error),
     )
 
 
