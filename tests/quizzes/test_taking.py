@@ -133,8 +133,8 @@ def test_choices_are_shuffled_per_attempt_and_shown_in_the_stored_order(client, 
     attempt = start(client, "lambda")
     html = client.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
     for question_id, ids in attempt.choice_order.items():
-        shown = [int(v) for v in re.findall(rf'name="q{question_id}" value="(\d+)"', html)]
-        assert shown == ids
+        shown = re.findall(rf'name="q{question_id}" value="([^"]+)"', html)
+        assert shown == [services.choice_token(attempt, choice_id) for choice_id in ids]
 
 
 # --- Autosave and resume ---------------------------------------------------------------------
@@ -207,7 +207,8 @@ def test_closing_the_tab_loses_nothing_anonymous(client, db):
     assert "Resume quiz</button>" in page
     assert start(later).pk == attempt.pk
     html = later.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
-    assert f'name="q{question.pk}" value="{choice}" checked' in html
+    token = services.choice_token(attempt, choice)
+    assert f'name="q{question.pk}" value="{token}" checked' in html
 
 
 def test_closing_the_tab_loses_nothing_signed_in(client, alice):
@@ -222,7 +223,8 @@ def test_closing_the_tab_loses_nothing_signed_in(client, alice):
     assert start(other_device).pk == attempt.pk
     html = other_device.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
     for choice in ids:
-        assert f'name="q{question.pk}" value="{choice}" checked' in html
+        token = services.choice_token(attempt, choice)
+        assert f'name="q{question.pk}" value="{token}" checked' in html
 
 
 def test_attempt_page_htmx_fragment(client, db):
