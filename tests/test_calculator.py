@@ -73,7 +73,7 @@ def test_api_defaults(client):
         ("memory_mb", "lots", "memory"),
         ("duration_ms", "-5", "greater than 0"),
         ("duration_ms", "1000000", "900,000"),
-        ("requests", "three", "3M"),
+        ("requests", "three", "3.2M"),
         ("requests", "-1", "requests"),
         ("arch", "sparc", "Architecture is x86_64 or arm64"),
         ("storage_mb", "100", "Ephemeral storage is 512-10,240 MB"),

@@ -414,3 +414,14 @@ def test_two_simultaneous_starts_open_one_attempt(db, monkeypatch):
     second, created = services.start_attempt(quiz, learner)
     assert (second.pk, created) == (first.pk, False)
     assert Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS).count() == 1
+
+
+@pytest.mark.parametrize("typed", ["3.2M", "3.2e6", "3 200 000", "3200k"])
+def test_a_numeric_answer_can_be_typed_as_the_calculator_takes_it(client, db, typed):
+    attempt = start(client, "lambda")
+    question = first_of_type(attempt, QuestionType.NUMERIC)
+    response = client.post(answer_url(attempt, question), {f"q{question.pk}": typed}, **HTMX)
+    assert "✓ Saved" in response.content.decode()
+    answer = Answer.objects.get(attempt=attempt, question=question)
+    assert answer.number_value == Decimal(3_200_000)
+    assert answer.raw_value == typed
