@@ -68,6 +68,13 @@ MIDDLEWARE = [
     "course.middleware.DatabaseUnavailableMiddleware",
 ]
 
+# The first loads the user with whether they teach (the "Teach" link, every page) in one query;
+# Django's own stays listed so sessions signed in before it keep working.
+AUTHENTICATION_BACKENDS = [
+    "quizzes.auth.TeacherAwareBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 ROOT_URLCONF = "course.urls"
 WSGI_APPLICATION = "course.wsgi.application"
 

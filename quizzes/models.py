@@ -1,10 +1,8 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -375,14 +373,3 @@ class Enrollment(models.Model):
 
 
 TEACHERS_GROUP = "Teachers"  # created by course/migrations/0002_teachers_group.py
-TEACHER_SESSION_KEY = "quizzes.is_teacher"
-
-
-@receiver(user_logged_in, dispatch_uid="quizzes.remember_teacher")
-def remember_teacher(sender, request, user, **kwargs) -> None:
-    """Note at sign-in whether the user teaches, so the "Teach" link in every page's navigation
-    costs no query. Teacher pages check the group themselves and correct the note; it lives
-    here, beside the models, so it is connected whenever the app is loaded."""
-    session = getattr(request, "session", None)
-    if session is not None:
-        session[TEACHER_SESSION_KEY] = user.groups.filter(name=TEACHERS_GROUP).exists()

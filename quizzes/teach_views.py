@@ -49,9 +49,7 @@ def teacher_required(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        teaches = teaching.is_teacher(request.user)
-        teaching.remember_teacher(request, teaches)
-        if not teaches:
+        if not teaching.request_teaches(request):
             raise PermissionDenied(NOT_A_TEACHER)
         return view(request, *args, **kwargs)
 

@@ -372,7 +372,33 @@ def test_teach_link_costs_no_query(client, alice):
         html = client.get("/").content.decode()
     assert ">Teach</a>" in html
     assert len(teacher) == len(student)
-    assert not any("auth_group" in query["sql"] for query in teacher)
+    # The group is asked about only inside the query that loads the user.
+    group_queries = [q["sql"] for q in teacher if "auth_group" in q["sql"]]
+    assert len(group_queries) == 1 and 'FROM "auth_user"' in group_queries[0]
+
+
+def test_someone_made_a_teacher_sees_the_link_on_their_next_page(client, alice):
+    client.force_login(alice)
+    assert ">Teach</a>" not in client.get("/").content.decode()
+    make_teacher(alice)  # by an administrator, while alice stays signed in
+    assert ">Teach</a>" in client.get("/").content.decode()
+    assert ">Teach</a>" in client.get("/lessons/docker/").content.decode()
+    alice.groups.clear()
+    assert ">Teach</a>" not in client.get("/").content.decode()
+
+
+def test_sessions_from_before_the_teacher_aware_backend_still_work(client, teacher):
+    client.force_login(teacher, backend="django.contrib.auth.backends.ModelBackend")
+    html = client.get("/").content.decode()
+    assert "Signed in as <strong>tess</strong>" in html
+    assert ">Teach</a>" in html
+    assert client.get("/teach/").status_code == 200
+
+
+def test_a_wrong_password_is_still_refused(client, teacher):
+    response = client.post("/accounts/login/", {"username": "tess", "password": "wrong"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
 
 
 def test_teach_link_follows_group_changes_at_the_next_teacher_page(client, teacher):
