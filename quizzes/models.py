@@ -100,6 +100,12 @@ class Question(models.Model):
         return self.type == QuestionType.MULTIPLE
 
     @property
+    def needs_select_all_hint(self) -> bool:
+        """Select-all questions say so under the prompt, unless the prompt already does (most
+        quiz files write it in), so the page never says it twice."""
+        return self.is_multiple and "select all that apply" not in self.prompt_html.lower()
+
+    @property
     def answer_display(self) -> str:
         if self.answer_number is None:
             return ""

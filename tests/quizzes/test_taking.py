@@ -425,3 +425,22 @@ def test_a_numeric_answer_can_be_typed_as_the_calculator_takes_it(client, db, ty
     answer = Answer.objects.get(attempt=attempt, question=question)
     assert answer.number_value == Decimal(3_200_000)
     assert answer.raw_value == typed
+
+
+def test_select_all_is_said_once_per_question(client, db):
+    for slug in ["docker", "lambda", "ecs"]:
+        attempt = start(client, slug)
+        html = client.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
+        for fieldset in re.findall(r"<fieldset.*?</fieldset>", html, re.S):
+            if 'type="checkbox"' in fieldset:
+                assert fieldset.lower().count("select all that apply") == 1, fieldset[:300]
+
+
+def test_a_prompt_without_select_all_gets_the_hint(client, db):
+    attempt = start(client, "docker")
+    question = first_of_type(attempt, QuestionType.MULTIPLE)
+    Question.objects.filter(pk=question.pk).update(prompt_html="<p>Which are true?</p>")
+    html = client.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
+    assert f'<p class="help" id="hint-{question.pk}">Select all that apply.</p>' in html
+    assert f'aria-describedby="hint-{question.pk}"' in html
+

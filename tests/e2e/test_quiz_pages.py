@@ -1,0 +1,74 @@
+"""The quiz page and the result page as a learner sees them, on a phone and a desktop.
+
+Screenshots of both are kept in test-artifacts/quiz-pages/ for a person to look at.
+"""
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from quizzes import services
+from quizzes.models import Choice, Question, QuestionType, Quiz
+from tests.e2e.pages import ARTIFACTS_DIR, DESKTOP, PHONE
+
+pytestmark = pytest.mark.e2e
+
+WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
+SHOTS = ARTIFACTS_DIR / "quiz-pages"
+
+# Where each question's legend sits against its fieldset's top border.
+LEGENDS = """() => [...document.querySelectorAll("fieldset.question")].map((fieldset) => {
+  const legend = fieldset.querySelector("legend").getBoundingClientRect();
+  const box = fieldset.getBoundingClientRect();
+  const border = parseFloat(getComputedStyle(fieldset).borderTopWidth);
+  return {id: fieldset.id, legendTop: legend.top, borderBottom: box.top + border};
+})"""
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def learner(db) -> User:
+    return User.objects.create_user("lena", "lena@example.com", "a long unusual passphrase")
+
+
+def submitted_docker_attempt(user: User):
+    """Lena's Docker attempt: the select-all question partly right, the rest left empty."""
+    quiz = Quiz.objects.get(lesson__slug="docker")
+    attempt, _ = services.start_attempt(quiz, services.Learner(user=user))
+    question = Question.objects.filter(
+        pk__in=attempt.question_ids, type=QuestionType.MULTIPLE
+    ).first()
+    choices = Choice.objects.filter(pk__in=attempt.choice_order[str(question.pk)])
+    right = [c.pk for c in choices if c.is_correct]
+    wrong = [c.pk for c in choices if not c.is_correct]
+    picked = frozenset([right[0], wrong[0]])
+    services.save_answer(attempt, question, services.ParsedAnswer(choices=picked))
+    services.submit_attempt(attempt)
+    return attempt, question
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_quiz_page_legends_sit_inside_their_boxes_and_say_select_all_once(
+    new_page, sign_in, learner, width
+):
+    page = new_page(viewport=WIDTHS[width])
+    sign_in(page, learner)
+    page.goto("/lessons/docker/quiz/")
+    page.get_by_role("button", name="Start quiz").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Docker quiz")
+    shoot(page, f"quiz-{width}")
+    page.locator("fieldset.question").nth(1).screenshot(path=str(SHOTS / f"question-{width}.png"))
+    for legend in page.evaluate(LEGENDS):
+        # The border runs through a legend that starts above the border's inner edge.
+        assert legend["legendTop"] >= legend["borderBottom"], legend
+    fieldsets = page.locator("fieldset.question")
+    for index in range(fieldsets.count()):
+        fieldset = fieldsets.nth(index)
+        if fieldset.locator("input[type=checkbox]").count():
+            text = fieldset.inner_text().lower()
+            assert text.count("select all that apply") == 1, text
+
