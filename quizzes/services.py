@@ -475,6 +475,29 @@ class Item:
         return [choice for choice in self.choices if choice.is_correct]
 
     @property
+    def is_partly_right(self) -> bool:
+        """A select-all answer with some right picks that still missed the mark."""
+        return (
+            self.question.is_multiple
+            and self.is_correct is False
+            and any(choice.is_correct for choice in self.selected_choices)
+        )
+
+    @property
+    def option_marks(self) -> list[tuple[Choice, str]]:
+        """Each option of a select-all question with what the learner did with it: "picked"
+        (right), "missed" (right, not picked), "wrong" (picked, not right) or "left" (not right,
+        rightly left out); the result page shows which ones cost the mark."""
+        marks = []
+        for choice in self.choices:
+            picked = choice.pk in self.selected
+            if choice.is_correct:
+                marks.append((choice, "picked" if picked else "missed"))
+            else:
+                marks.append((choice, "wrong" if picked else "left"))
+        return marks
+
+    @property
     def number_display(self) -> str:
         if self.answer is None or self.answer.number_value is None:
             return ""

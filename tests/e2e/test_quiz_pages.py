@@ -72,3 +72,32 @@ def test_quiz_page_legends_sit_inside_their_boxes_and_say_select_all_once(
             text = fieldset.inner_text().lower()
             assert text.count("select all that apply") == 1, text
 
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_result_page_numbers_once_links_onward_and_explains_a_partly_right_answer(
+    new_page, sign_in, learner, width
+):
+    attempt, question = submitted_docker_attempt(learner)
+    page = new_page(viewport=WIDTHS[width])
+    sign_in(page, learner)
+    page.goto(f"/quizzes/attempts/{attempt.pk}/result/")
+    expect(page.get_by_role("heading", name="Your result")).to_be_visible()
+    shoot(page, f"result-{width}")
+
+    next_link = page.get_by_role("link", name="Next lesson: Amazon ECS")
+    expect(next_link).to_be_visible()
+    assert next_link.get_attribute("href") == "/lessons/ecs/"
+
+    first = page.locator(".result-item").first
+    assert first.evaluate("(li) => getComputedStyle(li).listStyleType") == "none"
+    expect(first.locator("h2")).to_contain_text("Question 1:")
+
+    item = page.locator(f"#q-{question.pk}")
+    item.screenshot(path=str(SHOTS / f"result-partly-right-{width}.png"))
+    expect(item.locator(".verdict")).to_have_text("Partly right, no mark")
+    expect(item.locator(".option-picked")).to_have_count(1)
+    expect(item.locator(".option-wrong")).to_have_count(1)
+    right = Choice.objects.filter(question=question, is_correct=True).count()
+    expect(item.locator(".option-missed")).to_have_count(right - 1)
+    expect(item.get_by_text("Missed: this one is right too").first).to_be_visible()
+    expect(item.get_by_text("You picked it, but it is wrong")).to_be_visible()

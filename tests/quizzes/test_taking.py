@@ -444,3 +444,23 @@ def test_a_prompt_without_select_all_gets_the_hint(client, db):
     assert f'<p class="help" id="hint-{question.pk}">Select all that apply.</p>' in html
     assert f'aria-describedby="hint-{question.pk}"' in html
 
+
+def test_result_page_links_to_the_next_lesson_and_explains_partly_right(client, db):
+    attempt = start(client, "docker")
+    question = first_of_type(attempt, QuestionType.MULTIPLE)
+    shown = attempt.choice_order[str(question.pk)]
+    right = [pk for pk in shown if question.choices.get(pk=pk).is_correct]
+    wrong = [pk for pk in shown if pk not in right]
+    client.post(answer_url(attempt, question), {f"q{question.pk}": [right[0], wrong[0]]}, **HTMX)
+    client.post(reverse("quizzes:submit", kwargs={"pk": attempt.pk}))
+    html = client.get(reverse("quizzes:result", kwargs={"pk": attempt.pk})).content.decode()
+    assert 'href="/lessons/ecs/">Next lesson: Amazon ECS</a>' in html
+    assert "Partly right, no mark" in html
+    assert html.count('class="option-missed"') == len(right) - 1
+    assert html.count('class="option-wrong"') == 1
+    assert html.count('class="option-picked"') == 1
+    # The last lesson has no next one.
+    summary = start(client, "summary")
+    client.post(reverse("quizzes:submit", kwargs={"pk": summary.pk}))
+    html = client.get(reverse("quizzes:result", kwargs={"pk": summary.pk})).content.decode()
+    assert "Next lesson" not in html
