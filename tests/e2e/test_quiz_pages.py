@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from quizzes import services
 from quizzes.models import Choice, Question, QuestionType, Quiz
+from tests.e2e.axe import blocking, describe, run_axe
 from tests.e2e.pages import ARTIFACTS_DIR, DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +24,11 @@ LEGENDS = """() => [...document.querySelectorAll("fieldset.question")].map((fiel
   const border = parseFloat(getComputedStyle(fieldset).borderTopWidth);
   return {id: fieldset.id, legendTop: legend.top, borderBottom: box.top + border};
 })"""
+
+
+def assert_accessible(page: Page) -> None:
+    violations = blocking(run_axe(page))
+    assert not violations, describe(violations)
 
 
 def shoot(page: Page, name: str) -> None:
@@ -71,6 +77,7 @@ def test_quiz_page_legends_sit_inside_their_boxes_and_say_select_all_once(
         if fieldset.locator("input[type=checkbox]").count():
             text = fieldset.inner_text().lower()
             assert text.count("select all that apply") == 1, text
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -101,3 +108,4 @@ def test_result_page_numbers_once_links_onward_and_explains_a_partly_right_answe
     expect(item.locator(".option-missed")).to_have_count(right - 1)
     expect(item.get_by_text("Missed: this one is right too").first).to_be_visible()
     expect(item.get_by_text("You picked it, but it is wrong")).to_be_visible()
+    assert_accessible(page)
