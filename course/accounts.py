@@ -1,6 +1,7 @@
 """Sign-up; every other account page is Django's own auth views (see course/urls.py)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
@@ -37,7 +38,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return redirect(safe_next(request) or "home")
     return render(
         request, "registration/signup.html", {"form": form, "next": safe_next(request) or ""}

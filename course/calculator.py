@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from urllib.parse import urlencode
 
+from django import forms
+
 from course import pricing
 from course.pricing_chart import Chart, build_chart
 
@@ -25,6 +27,63 @@ DEFAULTS = {
 }
 FIELDS = tuple(DEFAULTS)
 MAX_ECHO_CHARS = 60  # what we echo back into a field; the validator rejects anything this long
+
+
+class LambdaPricingForm(forms.Form):
+    """The calculator's typed inputs, rendered by the site's one field template (_field.html).
+
+    Validation stays in pricing.validate_lambda_params (shared with the JSON API and cached in
+    calculate()); clean() only attaches its messages to the fields. The inputs name both their
+    help and their error list in aria-describedby even when there is no error yet, because
+    htmx fills the error lists in out of band while the learner types, without re-rendering
+    (and so without unfocusing) the input.
+    """
+
+    use_required_attribute = False  # a live form: errors are shown as people type
+
+    requests = forms.CharField(
+        label="Requests per month",
+        required=False,
+        help_text="e.g. 3000000, 3,000,000 or 3M",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    duration_ms = forms.CharField(
+        label="Average duration (ms)",
+        required=False,
+        help_text="Per invocation; billed rounded up to 1 ms",
+        widget=forms.NumberInput(attrs={"min": "0", "max": "900000", "step": "any"}),
+    )
+    memory_mb = forms.CharField(
+        label="Memory (MB)",
+        required=False,
+        help_text="128–10,240 MB; common: 128, 512, 1024, 1536, 2048",
+        widget=forms.NumberInput(
+            attrs={"min": "128", "max": "10240", "step": "1", "list": "calc-memory-presets"}
+        ),
+    )
+    storage_mb = forms.CharField(
+        label="Ephemeral storage /tmp (MB)",
+        required=False,
+        help_text="512 MB is included; more is billed",
+        widget=forms.NumberInput(attrs={"min": "512", "max": "10240", "step": "1"}),
+    )
+
+    def __init__(self, calculation: Calculation):
+        super().__init__(data=calculation.values, auto_id=AUTO_ID)
+        self.calculation = calculation
+        for name, form_field in self.fields.items():  # copies: safe to change per form
+            form_field.widget.attrs["aria-describedby"] = (
+                f"{self[name].auto_id}_helptext {self[name].auto_id}_error"
+            )
+
+    def clean(self):
+        for name, message in self.calculation.errors.items():
+            if name in self.fields:
+                self.add_error(name, message)
+        return self.cleaned_data
+
+
+AUTO_ID = "calc-%s"
 
 
 @dataclass
@@ -41,8 +100,18 @@ class Calculation:
         return self.values.get("free_tier", "1").strip().lower() in {"1", "true", "on", "yes"}
 
     @property
-    def field_errors(self) -> list[tuple[str, str]]:
-        return [(name, self.errors.get(name, "")) for name in FIELDS]
+    def error_lists(self) -> dict[str, list[str]]:
+        return {name: [self.errors[name]] if name in self.errors else [] for name in FIELDS}
+
+    @property
+    def field_errors(self) -> list[tuple[str, list[str]]]:
+        """(id of the field's error list, messages) for every field, for out-of-band updates."""
+        return [(f"{AUTO_ID % name}_error", errors) for name, errors in self.error_lists.items()]
+
+    @property
+    def form(self) -> LambdaPricingForm:
+        """A fresh form per use: the Calculation itself is cached and shared between requests."""
+        return LambdaPricingForm(self)
 
     @property
     def query_string(self) -> str:

@@ -9,13 +9,14 @@ money and GB-second arithmetic is exact `Decimal`; rounding happens only in `for
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from types import MappingProxyType
+
+from course import numbers
 
 # --- AWS limits (facts about the services, not prices) ------------------------------------------
 
@@ -420,26 +421,6 @@ def invocation_cost(
 
 # --- Parsing and validating what a person typed -------------------------------------------------
 
-_MAX_INPUT_CHARS = 40  # longer than any sensible number; also keeps int() far from its digit limit
-_GROUPED = r"[0-9]{1,3}(?:(?P<sep>[,_ \u00a0\u2009\u202f])[0-9]{3})(?:(?P=sep)[0-9]{3})*"
-_REQUESTS_RE = re.compile(
-    rf"(?P<int>{_GROUPED}|[0-9]+)(?:\.(?P<frac>[0-9]+))?[ \u00a0\u2009\u202f]*(?P<suffix>[a-z]*)"
-)
-_REQUEST_MULTIPLIERS = {
-    "": 1,
-    "k": 10**3,
-    "thousand": 10**3,
-    "m": 10**6,
-    "mn": 10**6,
-    "million": 10**6,
-    "b": 10**9,
-    "bn": 10**9,
-    "billion": 10**9,
-}
-_REQUESTS_HOW = "write it like 3000000, 3,000,000, 3M, 1.5M or 250k"
-_DECIMAL_RE = re.compile(r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.(?P<frac>[0-9]*))?")
-_WHOLE_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")
-
 REQUESTS_MISSING_MESSAGE = "Enter the number of requests per month, e.g. 3,000,000 or 3M"
 REQUESTS_RANGE_MESSAGE = f"Requests per month can be at most {REQUESTS_MAX:,}"
 DURATION_MESSAGE = (
@@ -466,58 +447,35 @@ _FALSE_WORDS = frozenset({"0", "false", "off", "no"})
 
 
 def parse_request_count(text: str) -> int:
-    """A monthly request count as people write it: 3000000, 3,000,000, 3 000 000, 3M, 250k, 2B.
+    """A monthly request count as people write it: 3000000, 3,000,000, 3 000 000, 3M, 250k, 2B,
+    3.2e6. The same parser reads numeric quiz answers (course/numbers.py), so both accept and
+    refuse the same things with the same words.
 
     Raises ValueError with a message that says what to type instead.
     """
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not text.strip():
         raise ValueError(REQUESTS_MISSING_MESSAGE)
-    cleaned = text.strip().lower()
-    if not cleaned:
-        raise ValueError(REQUESTS_MISSING_MESSAGE)
-    if len(cleaned) > _MAX_INPUT_CHARS:
-        raise ValueError(f"That is too long to be a number of requests; {_REQUESTS_HOW}")
-    if cleaned[0] in "-−":
+    value = numbers.parse_number(text)
+    if value < 0:
         raise ValueError("Requests per month can't be negative")
-    match = _REQUESTS_RE.fullmatch(cleaned)
-    if match is None:
-        raise ValueError(f"That isn't a number of requests; {_REQUESTS_HOW}")
-    multiplier = _REQUEST_MULTIPLIERS.get(match["suffix"])
-    if multiplier is None:
-        raise ValueError(
-            f"Use k for thousand, M for million or B for billion (or no letter); {_REQUESTS_HOW}"
-        )
-    digits = match["int"].translate({ord(c): None for c in ", _\u00a0\u2009\u202f"})
-    fraction = match["frac"]
-    if fraction is None:
-        return int(digits) * multiplier
-    if multiplier == 1:
-        raise ValueError("Requests per month are a whole number, like 1500000 or 1.5M")
-    with localcontext(_EXACT):
-        value = Decimal(f"{digits}.{fraction}") * multiplier
     if value != value.to_integral_value():
-        raise ValueError(
-            "That isn't a whole number of requests; use fewer decimal places, like 1.5M"
-        )
+        raise ValueError("Requests per month are a whole number, like 1500000 or 1.5M")
     return int(value)
 
 
 def _parse_positive_decimal(text: str) -> Decimal | None:
-    cleaned = text.strip().lower().removesuffix("ms").strip()
-    if len(cleaned) > _MAX_INPUT_CHARS:
+    try:
+        return numbers.parse_number(text.strip().lower().removesuffix("ms"))
+    except numbers.NumberError:
         return None
-    match = _DECIMAL_RE.fullmatch(cleaned)
-    if match is None or not (match["int"] or match["frac"]):
-        return None
-    digits = (match["int"] or "0").replace(",", "")
-    return Decimal(f"{digits}.{match['frac']}" if match["frac"] else digits)
 
 
 def _parse_whole_mb(text: str) -> int | None:
-    cleaned = text.strip().lower().removesuffix("mb").strip()
-    if len(cleaned) > _MAX_INPUT_CHARS or _WHOLE_RE.fullmatch(cleaned) is None:
+    try:
+        value = numbers.parse_number(text.strip().lower().removesuffix("mb"))
+    except numbers.NumberError:
         return None
-    return int(cleaned.replace(",", ""))
+    return int(value) if value == value.to_integral_value() else None
 
 
 def _param(params: Mapping[str, str], name: str) -> str | None:

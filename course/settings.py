@@ -60,11 +60,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "course.reads.clear_claimed_reads",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "course.middleware.content_security_policy",
     "course.middleware.DatabaseUnavailableMiddleware",
+]
+
+# The first loads the user with whether they teach (the "Teach" link, every page) in one query;
+# Django's own stays listed so sessions signed in before it keep working.
+AUTHENTICATION_BACKENDS = [
+    "quizzes.auth.TeacherAwareBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "course.urls"

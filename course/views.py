@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from course.models import Lesson, LessonRead
 from course.page_cache import cache_for_anonymous
+from course.reads import remember_anonymous_read
 
 
 def read_lesson_ids(user) -> set[int]:
@@ -37,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@remember_anonymous_read
 @cache_for_anonymous
 def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = get_object_or_404(Lesson.objects.published(), slug=slug)

@@ -8,10 +8,11 @@ rounding error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from course import numbers
 
 SINGLE = "single"
 MULTIPLE = "multiple"
@@ -24,11 +25,6 @@ NUMBER_MAX_CHARS = 64
 NUMBER_PLACES = 10  # what the database keeps; enough for a per-GB-second price
 NUMBER_LIMIT = Decimal(10) ** 15  # 25 digits in all, 10 of them after the point
 _QUANTUM = Decimal(1).scaleb(-NUMBER_PLACES)
-_SEPARATORS = ", _\u00a0\u2009\u202f"
-_NUMBER_RE = re.compile(
-    rf"(?P<sign>[+-])?\$?(?P<int>[0-9]{{1,3}}(?:(?P<sep>[{_SEPARATORS}])[0-9]{{3}})"
-    rf"(?:(?P=sep)[0-9]{{3}})*|[0-9]+)?(?:\.(?P<frac>[0-9]*))?"
-)
 
 
 @dataclass(frozen=True)
@@ -65,32 +61,17 @@ def grade(spec: QuestionSpec, response: Response) -> bool:
     raise ValueError(f"unknown question type {spec.type!r}")
 
 
-class NumberError(ValueError):
-    pass
+NumberError = numbers.NumberError
 
 
 def parse_number(raw: str) -> Decimal:
     """What a learner typed -> Decimal, or NumberError with a message for them.
 
-    Accepts 1234.5, 1,234.5, 1 234.5, -3, .5 and a leading $; rejects words, NaN, infinity,
-    exponents and decimal commas (2,47 is ambiguous, so ask for a point).
+    The calculator's parser (course/numbers.py), so an answer of 3.2M, 3,200,000, 3 200 000 or
+    3.2e6 is read here exactly as the calculator reads it, and refused with the same words;
+    then kept to the ten decimal places the database stores.
     """
-    text = raw.strip()
-    if not text:
-        raise NumberError("Enter a number.")
-    if len(text) > NUMBER_MAX_CHARS:
-        raise NumberError(f"Enter a number of at most {NUMBER_MAX_CHARS} characters.")
-    match = _NUMBER_RE.fullmatch(text)
-    if not match or not (match.group("int") or match.group("frac")):
-        raise NumberError(
-            "Enter just a number, like 1234.5 or 1,234.5: digits, an optional point for "
-            "decimals and commas only between groups of three digits."
-        )
-    digits = re.sub(f"[{_SEPARATORS}]", "", match.group("int") or "0")
-    try:
-        value = Decimal(f"{match.group('sign') or ''}{digits}.{match.group('frac') or '0'}")
-    except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
-        raise NumberError("Enter a number.") from None
+    value = numbers.parse_number(raw)
     if abs(value) >= NUMBER_LIMIT:
         raise NumberError("That number is too large for this question.")
     return value.quantize(_QUANTUM, rounding=ROUND_HALF_UP)

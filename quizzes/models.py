@@ -1,10 +1,8 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -100,6 +98,12 @@ class Question(models.Model):
     @property
     def is_multiple(self) -> bool:
         return self.type == QuestionType.MULTIPLE
+
+    @property
+    def needs_select_all_hint(self) -> bool:
+        """Select-all questions say so under the prompt, unless the prompt already does (most
+        quiz files write it in), so the page never says it twice."""
+        return self.is_multiple and "select all that apply" not in self.prompt_html.lower()
 
     @property
     def answer_display(self) -> str:
@@ -375,14 +379,3 @@ class Enrollment(models.Model):
 
 
 TEACHERS_GROUP = "Teachers"  # created by course/migrations/0002_teachers_group.py
-TEACHER_SESSION_KEY = "quizzes.is_teacher"
-
-
-@receiver(user_logged_in, dispatch_uid="quizzes.remember_teacher")
-def remember_teacher(sender, request, user, **kwargs) -> None:
-    """Note at sign-in whether the user teaches, so the "Teach" link in every page's navigation
-    costs no query. Teacher pages check the group themselves and correct the note; it lives
-    here, beside the models, so it is connected whenever the app is loaded."""
-    session = getattr(request, "session", None)
-    if session is not None:
-        session[TEACHER_SESSION_KEY] = user.groups.filter(name=TEACHERS_GROUP).exists()

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from quizzes import grading
 from quizzes.models import (
@@ -146,6 +147,42 @@ def start_attempt(
 # --- Answering -----------------------------------------------------------------------------
 
 
+# --- What the page posts for a choice -------------------------------------------------------
+
+CHOICE_TOKEN_SALT = "quizzes.choice-token"
+CHOICE_TOKEN_CHARS = 12
+
+
+def choice_token(attempt: Attempt, choice_id: int) -> str:
+    """The value a choice's input posts in this attempt.
+
+    Choice ids are assigned in authoring order and the right answer is usually written first,
+    so a page that showed ids (or anything derived from them in order) would give the answer
+    away to anyone who reads the HTML. A keyed hash of (attempt, choice) is different in every
+    attempt and says nothing about the choice; the server maps it back (resolve_choice). The
+    leading letter keeps it apart from the plain ids that pages rendered before it posted.
+    """
+    digest = salted_hmac(CHOICE_TOKEN_SALT, f"{attempt.pk}:{choice_id}").hexdigest()
+    return "c" + digest[:CHOICE_TOKEN_CHARS]
+
+
+def resolve_choice(attempt: Attempt, question_id: int, value: str) -> int | None:
+    """The choice id a posted value stands for, if it is one of the options this attempt showed
+    for this question; None for anything else (another question's option, junk)."""
+    value = value.strip()
+    if len(value) > CHOICE_ID_MAX_CHARS or not value.isascii():
+        return None
+    shown = attempt.choice_order.get(str(question_id), [])
+    if value.isdigit():
+        # A page rendered before choices were posted as tokens (open in a tab across a
+        # deploy) still saves its answer; ids are no longer in any page, so this leaks nothing.
+        return int(value) if int(value) in shown else None
+    for choice_id in shown:
+        if constant_time_compare(choice_token(attempt, choice_id), value):
+            return choice_id
+    return None
+
+
 @dataclass(frozen=True)
 class ParsedAnswer:
     choices: frozenset[int] = frozenset()
@@ -175,14 +212,10 @@ def parse_answer(attempt: Attempt, question: Question, values: Sequence[str]) ->
             raise AnswerError(str(error)) from None
         return ParsedAnswer(number=number, raw=raw)
 
-    allowed = set(attempt.choice_order.get(str(question.pk), []))
     picked: set[int] = set()
     for value in values:
-        value = value.strip()
-        if not value.isascii() or not value.isdigit() or len(value) > CHOICE_ID_MAX_CHARS:
-            raise AnswerError("That is not one of this question's options.")
-        choice_id = int(value)
-        if choice_id not in allowed:
+        choice_id = resolve_choice(attempt, question.pk, value)
+        if choice_id is None:
             raise AnswerError("That is not one of this question's options.")
         picked.add(choice_id)
     if question.type in (QuestionType.SINGLE, QuestionType.TRUEFALSE):
@@ -442,6 +475,29 @@ class Item:
         return [choice for choice in self.choices if choice.is_correct]
 
     @property
+    def is_partly_right(self) -> bool:
+        """A select-all answer with some right picks that still missed the mark."""
+        return (
+            self.question.is_multiple
+            and self.is_correct is False
+            and any(choice.is_correct for choice in self.selected_choices)
+        )
+
+    @property
+    def option_marks(self) -> list[tuple[Choice, str]]:
+        """Each option of a select-all question with what the learner did with it: "picked"
+        (right), "missed" (right, not picked), "wrong" (picked, not right) or "left" (not right,
+        rightly left out); the result page shows which ones cost the mark."""
+        marks = []
+        for choice in self.choices:
+            picked = choice.pk in self.selected
+            if choice.is_correct:
+                marks.append((choice, "picked" if picked else "missed"))
+            else:
+                marks.append((choice, "wrong" if picked else "left"))
+        return marks
+
+    @property
     def number_display(self) -> str:
         if self.answer is None or self.answer.number_value is None:
             return ""
@@ -470,6 +526,8 @@ def attempt_items(attempt: Attempt, posted: Mapping[int, list[str]] | None = Non
         shown = [
             choices[cid] for cid in attempt.choice_order.get(str(question_id), []) if cid in choices
         ]
+        for choice in shown:
+            choice.token = choice_token(attempt, choice.pk)
         answer = answers.get(question_id)
         item = Item(
             number=len(items) + 1,
@@ -484,10 +542,7 @@ def attempt_items(attempt: Attempt, posted: Mapping[int, list[str]] | None = Non
             if question.type == QuestionType.NUMERIC:
                 item.raw = values[0] if values else ""
             else:
-                item.selected = {
-                    int(v)
-                    for v in values
-                    if v.isascii() and v.isdigit() and len(v) <= CHOICE_ID_MAX_CHARS
-                }
+                resolved = (resolve_choice(attempt, question_id, v) for v in values)
+                item.selected = {choice_id for choice_id in resolved if choice_id is not None}
         items.append(item)
     return items

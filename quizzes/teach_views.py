@@ -49,9 +49,7 @@ def teacher_required(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        teaches = teaching.is_teacher(request.user)
-        teaching.remember_teacher(request, teaches)
-        if not teaches:
+        if not teaching.request_teaches(request):
             raise PermissionDenied(NOT_A_TEACHER)
         return view(request, *args, **kwargs)
 
@@ -256,11 +254,40 @@ def add_teacher(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "teach/class.html", context, status=400)
 
 
-@require_POST
+def confirm_removal(request: HttpRequest, classroom: Classroom, **context) -> HttpResponse:
+    """GET of a removal URL: a page that says what will happen, with the POST button. Removing
+    someone is one click from the class page, so the click only asks; this works without JS."""
+    return render(request, "teach/confirm_remove.html", {"classroom": classroom, **context})
+
+
+@require_http_methods(["GET", "POST"])
 @teacher_required
 def remove_teacher(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
-    """Take a teacher off the class (yourself included), as long as one teacher remains."""
+    """GET: confirm. POST: take a teacher off the class (yourself included), as long as one
+    teacher remains."""
     classroom = taught_class(request, pk)
+    if request.method == "GET":
+        teachers = dict(teaching.teacher_names(classroom))
+        if user_id not in teachers:
+            raise Http404("No such teacher in this class.")
+        if len(teachers) == 1:
+            return last_teacher(request, teachers[user_id])
+        yourself = user_id == request.user.pk
+        name = "yourself" if yourself else teachers[user_id]
+        return confirm_removal(
+            request,
+            classroom,
+            title=f"Remove {name} as a teacher of {classroom.name}?",
+            explanation=(
+                f"You will no longer see {classroom.name} or its reports. Another teacher of "
+                "the class can add you back."
+                if yourself
+                else f"{name} will no longer see {classroom.name} or its reports. You can add "
+                "them back at any time."
+            ),
+            confirm_label=f"Remove {name} as a teacher",
+            cancel_url=classroom.get_absolute_url() + "#teachers",
+        )
     with transaction.atomic():
         # Lock the class row: two teachers removing each other at once must not leave none.
         Classroom.objects.select_for_update().get(pk=classroom.pk)
@@ -268,11 +295,7 @@ def remove_teacher(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
         if user_id not in teachers:
             raise Http404("No such teacher in this class.")
         if len(teachers) == 1:
-            message = (
-                "A class needs at least one teacher: add another teacher before you remove "
-                f"{teachers[user_id]}."
-            )
-            return render(request, "quizzes/problem.html", {"message": message}, status=400)
+            return last_teacher(request, teachers[user_id])
         classroom.teachers.remove(user_id)
     if user_id == request.user.pk:
         messages.success(request, f"You no longer teach {classroom.name}.")
@@ -281,15 +304,32 @@ def remove_teacher(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     return redirect(classroom.get_absolute_url() + "#teachers")
 
 
-@require_POST
+def last_teacher(request: HttpRequest, name: str) -> HttpResponse:
+    message = f"A class needs at least one teacher: add another teacher before you remove {name}."
+    return render(request, "quizzes/problem.html", {"message": message}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
 @teacher_required
 def remove_student(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
-    """Take a student out of the class. Their quiz records are theirs and stay."""
+    """GET: confirm. POST: take a student out of the class. Their quiz records stay theirs."""
     classroom = taught_class(request, pk)
     enrollment = get_object_or_404(
         Enrollment.objects.select_related("student"), classroom=classroom, student_id=user_id
     )
     name = enrollment.student.get_username()
+    if request.method == "GET":
+        return confirm_removal(
+            request,
+            classroom,
+            title=f"Remove {name} from {classroom.name}?",
+            explanation=(
+                f"{name} leaves {classroom.name} and its reports. Their own reading and quiz "
+                "records are kept, and they can rejoin with the class code."
+            ),
+            confirm_label=f"Remove {name} from {classroom.name}",
+            cancel_url=enrollment.get_absolute_url(),
+        )
     enrollment.delete()
     messages.success(
         request,

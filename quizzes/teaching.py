@@ -36,7 +36,6 @@ from django.utils.html import strip_tags
 from course.models import Lesson, LessonRead
 from quizzes import grading, reports
 from quizzes.models import (
-    TEACHER_SESSION_KEY,
     TEACHERS_GROUP,
     Answer,
     AnswerChoice,
@@ -56,15 +55,25 @@ User = get_user_model()
 
 
 def is_teacher(user) -> bool:
-    """A member of the auth group Teachers (one query)."""
-    return user.is_authenticated and user.groups.filter(name=TEACHERS_GROUP).exists()
+    """A member of the auth group Teachers: known without a query for the signed-in user
+    (quizzes/auth.py loads it with them), one query for anyone else."""
+    if not user.is_authenticated:
+        return False
+    known = getattr(user, "teaches_annotated", None)
+    if known is not None:
+        return bool(known)
+    return user.groups.filter(name=TEACHERS_GROUP).exists()
 
 
-def remember_teacher(request, teaches: bool) -> None:
-    """Keep the session's note (used by the "Teach" link) in line with the group; written only
-    when it changes, so a teacher page costs no session write."""
-    if request.session.get(TEACHER_SESSION_KEY) != teaches:
-        request.session[TEACHER_SESSION_KEY] = teaches
+REQUEST_TEACHES = "_teaches"
+
+
+def request_teaches(request) -> bool:
+    """is_teacher for the signed-in user, answered at most once per request (free when the
+    user came from quizzes.auth.TeacherAwareBackend; one query for older sessions)."""
+    if not hasattr(request, REQUEST_TEACHES):
+        setattr(request, REQUEST_TEACHES, is_teacher(request.user))
+    return getattr(request, REQUEST_TEACHES)
 
 
 class UnknownUser(LookupError):

@@ -231,6 +231,9 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "passed": grading.passed(attempt.score, attempt.max_score, progress.pass_mark()),
             "pass_mark": progress.pass_mark(),
+            "next_lesson": Lesson.objects.outline()
+            .filter(order__gt=attempt.quiz.lesson.order)
+            .first(),
         },
     )
 

@@ -73,7 +73,7 @@ def test_api_defaults(client):
         ("memory_mb", "lots", "memory"),
         ("duration_ms", "-5", "greater than 0"),
         ("duration_ms", "1000000", "900,000"),
-        ("requests", "three", "3M"),
+        ("requests", "three", "3.2M"),
         ("requests", "-1", "requests"),
         ("arch", "sparc", "Architecture is x86_64 or arm64"),
         ("storage_mb", "100", "Ephemeral storage is 512-10,240 MB"),
@@ -162,7 +162,8 @@ def test_htmx_push_url_ignores_other_sites(client):
 def test_bad_input_shows_inline_errors_and_keeps_what_was_typed(client):
     html = client.get(f"{PAGE}?requests=lots&duration_ms=120&memory_mb=64").content.decode()
     assert 'value="lots"' in html and 'value="64"' in html
-    assert re.search(r'id="error-memory_mb">Lambda memory is 128-10,240 MB<', html)
+    error = '<ul class="field-errors" id="calc-memory_mb_error"><li>Lambda memory is 128-10,240'
+    assert error in html
     assert 'aria-invalid="true"' in html
     assert "Fix the fields marked with an error" in html
 
@@ -172,10 +173,10 @@ def test_htmx_bad_input_updates_errors_out_of_band(client):
         f"{PAGE}?requests=1M&duration_ms=120&memory_mb=64", headers={"HX-Request": "true"}
     ).content.decode()
     assert (
-        '<span class="field-error" id="error-memory_mb" hx-swap-oob="true">'
-        "Lambda memory is 128-10,240 MB</span>"
+        '<ul class="field-errors" id="calc-memory_mb_error" hx-swap-oob="true">'
+        "<li>Lambda memory is 128-10,240 MB</li></ul>"
     ) in html
-    assert '<span class="field-error" id="error-requests" hx-swap-oob="true"></span>' in html
+    assert '<ul class="field-errors" id="calc-requests_error" hx-swap-oob="true"></ul>' in html
 
 
 def test_free_tier_checkbox_off_is_respected(client):

@@ -1,13 +1,14 @@
-"""The "Teach" link in the site navigation, without a query on every page.
+"""The "Teach" link in the site navigation.
 
-Whether the user teaches is noted in their session at sign-in (quizzes.models.remember_teacher)
-and corrected by every teacher page, which checks the Teachers group itself; the link reads the
-note, so the pages everyone visits keep their query counts.
+Whether someone teaches is read from the Teachers group on every request (one small indexed
+query, for signed-in users only, once per request however often a page asks). It used to be
+noted in the session at sign-in, so someone made a teacher saw no link until they signed in
+again, and someone taken out of the group kept it.
 """
 
 from django import template
 
-from quizzes.models import TEACHER_SESSION_KEY
+from quizzes import teaching
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ register = template.Library()
 def shows_teach_link(request) -> bool:
     if request is None or not request.user.is_authenticated:
         return False
-    return bool(request.session.get(TEACHER_SESSION_KEY, False))
+    return teaching.request_teaches(request)
 
 
 @register.filter

@@ -105,7 +105,7 @@ def test_calculator_updates_as_the_learner_types_and_the_url_follows(page: Page)
 
     memory = page.locator("#lambda-calculator").get_by_label("Memory (MB)")
     memory.fill("64")
-    expect(page.locator("#error-memory_mb")).to_have_text("Lambda memory is 128-10,240 MB")
+    expect(page.locator("#calc-memory_mb_error")).to_have_text("Lambda memory is 128-10,240 MB")
     expect(memory).to_have_value("64")
 
 

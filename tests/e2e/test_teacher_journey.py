@@ -100,6 +100,10 @@ def test_teacher_creates_a_class_student_joins_teacher_sees_the_score(
     assert_accessible(desk, "student")
 
     # Removing the student takes them out of the class, not their own records.
+    desk.get_by_role("link", name="Remove alice from Cloud, Tuesday 2pm").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text(
+        "Remove alice from Cloud, Tuesday 2pm?"
+    )
     desk.get_by_role("button", name="Remove alice from Cloud, Tuesday 2pm").click()
     expect(desk.get_by_text("alice was removed from Cloud, Tuesday 2pm.")).to_be_visible()
     expect(desk.get_by_role("row", name=re.compile("^alice"))).to_have_count(0)

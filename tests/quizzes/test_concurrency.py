@@ -23,6 +23,7 @@ from django.core.management import call_command
 
 from course.models import Lesson
 from quizzes.models import Attempt, AttemptStatus, Choice, QuestionType, Quiz
+from quizzes.services import choice_token
 from tests.quizzes.conftest import PASSWORD
 
 LEARNERS = 50
@@ -54,8 +55,9 @@ class Browser:
             return response.geturl(), response.read().decode()
 
 
-def expected_answers(html: str, correct_ids: set[int], numeric: dict[int, str], right: int):
-    """Form data from the attempt page: the first `right` questions right, the rest wrong."""
+def expected_answers(html: str, correct: set[str], numeric: dict[int, str], right: int):
+    """Form data from the attempt page: the first `right` questions right, the rest wrong.
+    `correct` holds the values the right choices post in this attempt."""
     shown: dict[int, list[str]] = {}
     for question_id, value in INPUT_RE.findall(html):
         shown.setdefault(int(question_id), []).append(value)
@@ -64,8 +66,8 @@ def expected_answers(html: str, correct_ids: set[int], numeric: dict[int, str], 
         if question_id in numeric:
             data.append((f"q{question_id}", numeric[question_id] if index < right else "1"))
             continue
-        good = [v for v in values if int(v) in correct_ids]
-        bad = [v for v in values if int(v) not in correct_ids][:1]
+        good = [v for v in values if v in correct]
+        bad = [v for v in values if v not in correct][:1]
         for value in good if index < right else bad:
             data.append((f"q{question_id}", value))
     return data
@@ -113,7 +115,8 @@ def test_fifty_learners_submit_at_the_same_moment(live_server, caplog):
             token = CSRF_RE.search(page).group(1)
             url, page = browser.post("/lessons/lambda/quiz/start/", {"csrfmiddlewaretoken": token})
             attempt_id = int(ATTEMPT_RE.search(url).group(1))
-            data = expected_answers(page, correct_ids, numeric, number % (total + 1))
+            correct = {choice_token(Attempt(pk=attempt_id), pk) for pk in correct_ids}
+            data = expected_answers(page, correct, numeric, number % (total + 1))
             if data:  # autosave one answer as htmx does: header CSRF token, HX-Request
                 name, value = data[0]
                 _, status = browser.post(

@@ -97,6 +97,11 @@ def test_unknown_type_is_an_error():
         ("$2.47", "2.47"),
         ("3,200,000", "3200000"),
         ("0.0000166667", "0.0000166667"),
+        ("3.2M", "3200000"),
+        ("3.2e6", "3200000"),
+        ("3 200 000", "3200000"),
+        ("250k", "250000"),
+        ("1.5B", "1500000000"),
     ],
 )
 def test_parse_number_accepts(raw, expected):
@@ -105,7 +110,7 @@ def test_parse_number_accepts(raw, expected):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   ", "abc", "NaN", "nan", "inf", "-Infinity", "1e3", "2,47", "1,23,456", "12..5", "1-2"],
+    ["", "   ", "abc", "NaN", "nan", "inf", "-Infinity", "1e", "2,47", "1,23,456", "12..5", "1-2"],
 )
 def test_parse_number_rejects(raw):
     with pytest.raises(grading.NumberError):
@@ -113,8 +118,8 @@ def test_parse_number_rejects(raw):
 
 
 def test_parse_number_rejects_long_and_huge_input():
-    with pytest.raises(grading.NumberError, match="at most 64 characters"):
-        grading.parse_number("1" * 65)
+    with pytest.raises(grading.NumberError, match="at most 40 characters"):
+        grading.parse_number("1" * 41)
     with pytest.raises(grading.NumberError, match="too large"):
         grading.parse_number("9" * 20)
 

@@ -133,8 +133,8 @@ def test_choices_are_shuffled_per_attempt_and_shown_in_the_stored_order(client, 
     attempt = start(client, "lambda")
     html = client.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
     for question_id, ids in attempt.choice_order.items():
-        shown = [int(v) for v in re.findall(rf'name="q{question_id}" value="(\d+)"', html)]
-        assert shown == ids
+        shown = re.findall(rf'name="q{question_id}" value="([^"]+)"', html)
+        assert shown == [services.choice_token(attempt, choice_id) for choice_id in ids]
 
 
 # --- Autosave and resume ---------------------------------------------------------------------
@@ -207,7 +207,8 @@ def test_closing_the_tab_loses_nothing_anonymous(client, db):
     assert "Resume quiz</button>" in page
     assert start(later).pk == attempt.pk
     html = later.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
-    assert f'name="q{question.pk}" value="{choice}" checked' in html
+    token = services.choice_token(attempt, choice)
+    assert f'name="q{question.pk}" value="{token}" checked' in html
 
 
 def test_closing_the_tab_loses_nothing_signed_in(client, alice):
@@ -222,7 +223,8 @@ def test_closing_the_tab_loses_nothing_signed_in(client, alice):
     assert start(other_device).pk == attempt.pk
     html = other_device.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
     for choice in ids:
-        assert f'name="q{question.pk}" value="{choice}" checked' in html
+        token = services.choice_token(attempt, choice)
+        assert f'name="q{question.pk}" value="{token}" checked' in html
 
 
 def test_attempt_page_htmx_fragment(client, db):
@@ -412,3 +414,53 @@ def test_two_simultaneous_starts_open_one_attempt(db, monkeypatch):
     second, created = services.start_attempt(quiz, learner)
     assert (second.pk, created) == (first.pk, False)
     assert Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS).count() == 1
+
+
+@pytest.mark.parametrize("typed", ["3.2M", "3.2e6", "3 200 000", "3200k"])
+def test_a_numeric_answer_can_be_typed_as_the_calculator_takes_it(client, db, typed):
+    attempt = start(client, "lambda")
+    question = first_of_type(attempt, QuestionType.NUMERIC)
+    response = client.post(answer_url(attempt, question), {f"q{question.pk}": typed}, **HTMX)
+    assert "✓ Saved" in response.content.decode()
+    answer = Answer.objects.get(attempt=attempt, question=question)
+    assert answer.number_value == Decimal(3_200_000)
+    assert answer.raw_value == typed
+
+
+def test_select_all_is_said_once_per_question(client, db):
+    for slug in ["docker", "lambda", "ecs"]:
+        attempt = start(client, slug)
+        html = client.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
+        for fieldset in re.findall(r"<fieldset.*?</fieldset>", html, re.S):
+            if 'type="checkbox"' in fieldset:
+                assert fieldset.lower().count("select all that apply") == 1, fieldset[:300]
+
+
+def test_a_prompt_without_select_all_gets_the_hint(client, db):
+    attempt = start(client, "docker")
+    question = first_of_type(attempt, QuestionType.MULTIPLE)
+    Question.objects.filter(pk=question.pk).update(prompt_html="<p>Which are true?</p>")
+    html = client.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
+    assert f'<p class="help" id="hint-{question.pk}">Select all that apply.</p>' in html
+    assert f'aria-describedby="hint-{question.pk}"' in html
+
+
+def test_result_page_links_to_the_next_lesson_and_explains_partly_right(client, db):
+    attempt = start(client, "docker")
+    question = first_of_type(attempt, QuestionType.MULTIPLE)
+    shown = attempt.choice_order[str(question.pk)]
+    right = [pk for pk in shown if question.choices.get(pk=pk).is_correct]
+    wrong = [pk for pk in shown if pk not in right]
+    client.post(answer_url(attempt, question), {f"q{question.pk}": [right[0], wrong[0]]}, **HTMX)
+    client.post(reverse("quizzes:submit", kwargs={"pk": attempt.pk}))
+    html = client.get(reverse("quizzes:result", kwargs={"pk": attempt.pk})).content.decode()
+    assert 'href="/lessons/ecs/">Next lesson: Amazon ECS</a>' in html
+    assert "Partly right, no mark" in html
+    assert html.count('class="option-missed"') == len(right) - 1
+    assert html.count('class="option-wrong"') == 1
+    assert html.count('class="option-picked"') == 1
+    # The last lesson has no next one.
+    summary = start(client, "summary")
+    client.post(reverse("quizzes:submit", kwargs={"pk": summary.pk}))
+    html = client.get(reverse("quizzes:result", kwargs={"pk": summary.pk})).content.decode()
+    assert "Next lesson" not in html

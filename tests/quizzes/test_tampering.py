@@ -50,11 +50,13 @@ def bad_values(attempt):
         (single, [own[0], own[1]], "Choose only one answer"),
         (single, [], "Choose an answer"),
         (multiple, [attempt.choice_order[str(multiple.pk)][0], "7e2"], "not one of this"),
-        (numeric, ["lots"], "Enter just a number"),
-        (numeric, ["NaN"], "Enter just a number"),
-        (numeric, ["inf"], "Enter just a number"),
-        (numeric, ["1e9"], "Enter just a number"),
-        (numeric, ["1" * 65], "at most 64 characters"),
+        (numeric, ["lots"], "isn't a number we can read"),
+        (numeric, ["NaN"], "isn't a number we can read"),
+        (numeric, ["inf"], "isn't a number we can read"),
+        (numeric, ["2,47"], "isn't a number we can read"),
+        (numeric, ["3x"], "M for million"),
+        (numeric, ["1e99"], "too large"),
+        (numeric, ["1" * 65], "at most 40 characters"),
         (numeric, ["1", "2"], "Send one number"),
     ]
 

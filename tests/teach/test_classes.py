@@ -372,7 +372,33 @@ def test_teach_link_costs_no_query(client, alice):
         html = client.get("/").content.decode()
     assert ">Teach</a>" in html
     assert len(teacher) == len(student)
-    assert not any("auth_group" in query["sql"] for query in teacher)
+    # The group is asked about only inside the query that loads the user.
+    group_queries = [q["sql"] for q in teacher if "auth_group" in q["sql"]]
+    assert len(group_queries) == 1 and 'FROM "auth_user"' in group_queries[0]
+
+
+def test_someone_made_a_teacher_sees_the_link_on_their_next_page(client, alice):
+    client.force_login(alice)
+    assert ">Teach</a>" not in client.get("/").content.decode()
+    make_teacher(alice)  # by an administrator, while alice stays signed in
+    assert ">Teach</a>" in client.get("/").content.decode()
+    assert ">Teach</a>" in client.get("/lessons/docker/").content.decode()
+    alice.groups.clear()
+    assert ">Teach</a>" not in client.get("/").content.decode()
+
+
+def test_sessions_from_before_the_teacher_aware_backend_still_work(client, teacher):
+    client.force_login(teacher, backend="django.contrib.auth.backends.ModelBackend")
+    html = client.get("/").content.decode()
+    assert "Signed in as <strong>tess</strong>" in html
+    assert ">Teach</a>" in html
+    assert client.get("/teach/").status_code == 200
+
+
+def test_a_wrong_password_is_still_refused(client, teacher):
+    response = client.post("/accounts/login/", {"username": "tess", "password": "wrong"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
 
 
 def test_teach_link_follows_group_changes_at_the_next_teacher_page(client, teacher):
@@ -452,10 +478,11 @@ def test_removing_teachers_needs_the_class_and_the_teacher(
     assert (
         client.post(f"/teach/classes/{classroom.pk}/teachers/{alice.pk}/remove/").status_code == 404
     )
-    # GET changes nothing.
+    # GET only asks; another class's GET is a 404 too.
+    assert client.get(url).status_code == 404
     assert (
         client.get(f"/teach/classes/{classroom.pk}/teachers/{teacher.pk}/remove/").status_code
-        == 405
+        == 400  # the last teacher: nothing to confirm
     )
     # A student cannot remove anyone.
     client.force_login(alice)
@@ -496,3 +523,52 @@ def test_only_the_class_teachers_remove_students(client, other_teacher, alice, b
     anonymous = Client().post(url)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
     assert classroom.enrollments.count() == 1
+
+
+def test_removing_a_student_asks_first_on_a_page_that_works_without_js(
+    client, teacher, alice, classroom
+):
+    classroom.enroll(alice)
+    client.force_login(teacher)
+    url = f"/teach/classes/{classroom.pk}/students/{alice.pk}/remove/"
+    student_page = client.get(f"/teach/classes/{classroom.pk}/students/{alice.pk}/")
+    html = student_page.content.decode()
+    assert f'href="{url}"' in html
+    assert f'action="{url}"' not in html  # one click only asks
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert f"Remove alice from {classroom.name}?</h1>" in html
+    assert f'<form method="post" action="{url}"' in html
+    assert "csrfmiddlewaretoken" in html
+    assert f"Remove alice from {classroom.name}</button>" in html
+    assert f'href="/teach/classes/{classroom.pk}/students/{alice.pk}/">Cancel</a>' in html
+    assert classroom.enrollments.filter(student=alice).exists()  # asking changed nothing
+
+
+def test_removing_a_teacher_asks_first(client, teacher, other_teacher, classroom):
+    classroom.teachers.add(other_teacher)
+    client.force_login(teacher)
+    url = f"/teach/classes/{classroom.pk}/teachers/{other_teacher.pk}/remove/"
+    page = client.get(f"/teach/classes/{classroom.pk}/").content.decode()
+    assert f'href="{url}"' in page and f'action="{url}"' not in page
+    html = client.get(url).content.decode()
+    assert f"Remove otto as a teacher of {classroom.name}?</h1>" in html
+    assert "Remove otto as a teacher</button>" in html
+    assert classroom.teachers.count() == 2
+    mine = client.get(f"/teach/classes/{classroom.pk}/teachers/{teacher.pk}/remove/")
+    assert "Remove yourself as a teacher" in mine.content.decode()
+
+
+def test_removal_confirmations_are_only_for_the_class_teachers(
+    client, teacher, other_teacher, alice, bob, classroom
+):
+    classroom.enroll(alice)
+    url = f"/teach/classes/{classroom.pk}/students/{alice.pk}/remove/"
+    client.force_login(other_teacher)
+    assert client.get(url).status_code == 404
+    client.force_login(bob)
+    assert client.get(url).status_code == 403
+    assert Client().get(url)["Location"].startswith("/accounts/login/")
+    client.force_login(teacher)
+    assert client.get(f"/teach/classes/{classroom.pk}/students/{bob.pk}/remove/").status_code == 404
