@@ -81,49 +81,35 @@ def runtime(request, node):
 # --------------------------------------------------------------------------- 1. stalls
 
 STALL = {
-    # INIT: reopen every descriptor we were given, both ways round, fill the ones that open
-    # for writing (the runner's "go" channel among them, when it was a pipe), and stop the
-    # bootstrap from draining "go" by putting /dev/zero in its place.
+    # INIT: reopen the descriptor the runner writes "go" into (when it was a pipe, that worked
+    # with the server's uid), fill it from the write side, keep a reader, and stop the bootstrap
+    # from draining it by putting /dev/zero in its place. The runner's next write would block.
     "python": code("""
         import os, sys
         GO = int(sys.argv[2])
-        opened = []
-        for name in os.listdir("/proc/self/fd"):
-            for mode in (os.O_WRONLY, os.O_RDONLY):
-                try:
-                    fd = os.open("/proc/self/fd/" + name, mode | os.O_NONBLOCK)
-                except OSError:
-                    continue
-                opened.append(fd)
-                written = 0
-                try:
-                    while mode == os.O_WRONLY and written < (1 << 20):
-                        written += os.write(fd, b"x" * 4096)
-                except OSError:
-                    pass
+        try:
+            w = os.open("/proc/self/fd/%d" % GO, os.O_WRONLY | os.O_NONBLOCK)
+            keep = os.dup(GO)
+            while True:
+                os.write(w, b"x" * 4096)
+        except OSError:
+            pass
         os.dup2(os.open("/dev/zero", os.O_RDONLY), GO)
 
         def lambda_handler(event, context):
             import time
             time.sleep(30)
     """),
+    # Node cannot dup2, but a pipe filled with whole pages stays full after the bootstrap reads
+    # its one byte, so the runner's write would still block.
     "nodejs": code("""
         const fs = require('fs');
-        const goFd = Number(process.argv[3]);
-        const opened = [];
-        for (const name of fs.readdirSync('/proc/self/fd')) {
-          for (const flag of [fs.constants.O_WRONLY, fs.constants.O_RDONLY]) {
-            let fd;
-            try { fd = fs.openSync('/proc/self/fd/' + name, flag | fs.constants.O_NONBLOCK); }
-            catch (e) { continue; }
-            opened.push(fd);
-            let written = 0;
-            try {
-              while (flag === fs.constants.O_WRONLY && written < (1 << 20))
-                written += fs.writeSync(fd, Buffer.alloc(4096, 120));
-            } catch (e) {}
-          }
-        }
+        const go = process.argv[3];
+        try {
+          const flags = fs.constants.O_WRONLY | fs.constants.O_NONBLOCK;
+          const w = fs.openSync('/proc/self/fd/' + go, flags);
+          while (true) fs.writeSync(w, Buffer.alloc(4096, 120));
+        } catch (e) {}
         exports.handler = async () => { while (true) {} };
     """),
 }
