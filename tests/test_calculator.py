@@ -138,7 +138,7 @@ def test_htmx_gets_the_fragment_with_vary_and_push_url(client):
     assert html.lstrip().startswith('<div id="pricing-result"')
     assert "<html" not in html
     assert "HX-Request" in response["Vary"]
-    assert response["HX-Push-Url"] == f"{PAGE}?{AWS_EXAMPLE}"
+    assert response["HX-Push-Url"] == f"{PAGE}?{AWS_EXAMPLE}#lambda-calculator"
     full = client.get(f"{PAGE}?{AWS_EXAMPLE}")
     assert "HX-Request" in full["Vary"]
 
@@ -148,7 +148,11 @@ def test_htmx_from_the_lesson_pushes_the_lesson_url(client, db):
         f"{PAGE}?{AWS_EXAMPLE}",
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/lessons/lambda/"},
     )
-    assert response["HX-Push-Url"] == f"/lessons/lambda/?{AWS_EXAMPLE}"
+    # With the calculator's fragment: a shared link opens at the calculator, not the lesson's top.
+    assert response["HX-Push-Url"] == f"/lessons/lambda/?{AWS_EXAMPLE}#lambda-calculator"
+    html = response.content.decode()
+    share = f'value="http://testserver/lessons/lambda/?{AWS_EXAMPLE}#lambda-calculator"'
+    assert share.replace("&", "&amp;") in html and 'hx-swap-oob="true"' in html
 
 
 def test_htmx_push_url_ignores_other_sites(client):
