@@ -101,7 +101,7 @@ def build_chart(inputs: pricing.LambdaInputs) -> Chart:
         ratio = (math.log10(max(requests, 1)) - x_min) / (x_max - x_min)
         return round(LEFT + ratio * PLOT_W, 1)
 
-    ec2_usd = float(curves[0].ec2_usd)
+    ec2_usd = float(curves[-1].ec2_usd)
     current = next((p for p in curves if p.requests == inputs.requests), None)
     anchors = [ec2_usd, float(curves[0].fargate_usd)]
     if current:
@@ -133,7 +133,7 @@ def build_chart(inputs: pricing.LambdaInputs) -> Chart:
         ),
         Series(
             "ec2",
-            f"EC2 {pricing.ec2_monthly_cost(inputs.arch).instance_type}",
+            f"EC2 {pricing.ec2_monthly_cost(inputs).fleet}",
             polyline([ec2_usd] * len(curves)),
             LEFT + PLOT_W - 4,
             y_of(ec2_usd) - 6,

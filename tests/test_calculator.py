@@ -254,3 +254,11 @@ def test_calculation_is_cheap():
     calculation = calculate({"requests": "3M", "duration_ms": "120", "memory_mb": "1024"})
     assert calculation.breakdown.billed_duration_ms == 120
     assert calculation.chart is not None
+
+
+def test_the_ec2_alternative_is_sized_to_the_load(client):
+    # 50M requests of 120 ms at 1.5 GB: 2.28 requests in flight on average, 1.98 vCPU busy. One
+    # t3.micro "assumed big enough" was $7.59; the load needs an m5.large.
+    html = client.get(f"{PAGE}?requests=50M&duration_ms=120&memory_mb=1536").content.decode()
+    assert "<strong>EC2: $70.08</strong> (1 × m5.large)" in html
+    assert "4,608 MB for 3 in flight and 1.98 vCPU busy" in html
