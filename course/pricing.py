@@ -842,6 +842,7 @@ class CurvePoint:
     lambda_usd: Decimal
     fargate_usd: Decimal
     ec2_usd: Decimal
+    ec2_fleet: str = ""  # "1 × m5.large": the EC2 line changes instances as the load grows
 
 
 def cost_curves(
@@ -851,12 +852,14 @@ def cost_curves(
     points = []
     for requests in request_points:
         at = replace(inputs, requests=requests)
+        ec2 = ec2_monthly_cost(at, prices)
         points.append(
             CurvePoint(
                 requests=requests,
                 lambda_usd=lambda_cost(at, prices).total_usd,
                 fargate_usd=fargate_monthly_cost(at, prices).monthly_usd,
-                ec2_usd=ec2_monthly_cost(at, prices).monthly_usd,
+                ec2_usd=ec2.monthly_usd,
+                ec2_fleet=ec2.fleet,
             )
         )
     return points

@@ -223,7 +223,8 @@ def test_chart_svg_is_well_formed_and_accessible(client):
     assert svg.get("role") == "img"
     assert svg.get("aria-labelledby") == "cost-chart-title cost-chart-desc"
     assert svg.find("title").text == "Monthly cost: Lambda vs Fargate vs EC2"
-    assert "Lambda becomes as expensive as an EC2 instance" in svg.find("desc").text
+    assert "Lambda becomes as expensive as EC2 at about 24,045,793" in svg.find("desc").text
+    assert "(1 × m5.large at yours)" in svg.find("desc").text
     classes = [line.get("class") for line in svg.iter("polyline")]
     assert classes == [
         "chart-line chart-line-lambda",
