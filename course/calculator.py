@@ -158,7 +158,7 @@ def _calculate(items: tuple[tuple[str, str], ...], with_chart: bool) -> Calculat
         return calculation
     calculation.breakdown = pricing.lambda_cost(inputs)
     calculation.fargate = pricing.fargate_monthly_cost(inputs)
-    calculation.ec2 = pricing.ec2_monthly_cost(inputs.arch)
+    calculation.ec2 = pricing.ec2_monthly_cost(inputs)
     if with_chart:
         calculation.chart = build_chart(inputs)
     return calculation

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from course import static_urls
 from course.markdown import EMBED_MARKER_RE
 
 
@@ -49,15 +50,17 @@ class Lesson(models.Model):
         """Split the stored HTML around embeds: [(kind, value)] with kind "html" or "embed".
 
         A plain string split, so pages stay cheap; the embeds themselves are rendered by
-        the template because they depend on the request (CSRF token, signed-in user).
+        the template because they depend on the request (CSRF token, signed-in user). Diagram
+        URLs are filled in here, by the storage of the process serving the page.
         """
+        body = static_urls.resolve(self.body_html)
         parts: list[tuple[str, str]] = []
         position = 0
-        for match in EMBED_MARKER_RE.finditer(self.body_html):
-            parts.append(("html", self.body_html[position : match.start()]))
+        for match in EMBED_MARKER_RE.finditer(body):
+            parts.append(("html", body[position : match.start()]))
             parts.append(("embed", match.group(1)))
             position = match.end()
-        parts.append(("html", self.body_html[position:]))
+        parts.append(("html", body[position:]))
         return [(kind, value) for kind, value in parts if kind == "embed" or value.strip()]
 
     def heading_title(self, anchor: str) -> str:

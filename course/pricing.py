@@ -28,6 +28,7 @@ DURATION_MAX_MS = 900_000  # Lambda's longest timeout, 15 minutes
 REQUESTS_MAX = 10**13  # the calculator's ceiling; far beyond any real account
 BREAK_EVEN_LIMIT = 10**12  # break_even_requests() looks no further than this
 LAMBDA_MB_PER_VCPU = 1769  # Lambda gives a function one vCPU per 1,769 MB of memory
+EC2_OS_RESERVE_MB = 512  # memory an instance keeps for its operating system and runtime
 MB_PER_GB = 1024
 MS_PER_SECOND = 1000
 SECONDS_PER_HOUR = 3600
@@ -86,6 +87,23 @@ class FargatePrice:
 class Ec2Price:
     instance_type: str
     per_hour: Decimal
+    vcpu: int
+    memory_gib: Decimal
+    # Burstable (t3, t4g) instances sustain only this share of each vCPU without paying for CPU
+    # credits; None for fixed-performance instances, which sustain all of it.
+    baseline: Decimal | None = None
+
+    @property
+    def usable_mb(self) -> Decimal:
+        return self.memory_gib * MB_PER_GB - EC2_OS_RESERVE_MB
+
+    @property
+    def sustained_vcpu(self) -> Decimal:
+        return self.vcpu * (self.baseline if self.baseline is not None else Decimal(1))
+
+    def describe(self) -> str:
+        memory = format_number(self.memory_gib)
+        return f"{self.instance_type} ({self.vcpu} vCPU, {memory} GiB)"
 
 
 @dataclass(frozen=True)
@@ -102,7 +120,7 @@ class PriceTable:
     free_requests: int  # per month
     free_gb_seconds: Decimal  # per month, deducted before the duration tiers
     fargate: Mapping[str, FargatePrice]  # by architecture
-    ec2: Mapping[str, Ec2Price]  # by architecture
+    ec2: Mapping[str, tuple[Ec2Price, ...]]  # by architecture, the smallest first
     hours_per_month: int
 
     def duration_tiers(self, arch: str) -> tuple[DurationTier, ...]:
@@ -161,10 +179,28 @@ PRICES = PriceTable(
             "arm64": FargatePrice(Decimal("0.03238"), Decimal("0.00356")),
         }
     ),
+    # The smallest instance of each architecture is the one in the course's fact sheet
+    # (../shared/reference/aws-facts.md: t3.micro $0.0104, t4g.small $0.0168 an hour). The larger,
+    # fixed-performance general-purpose sizes the EC2 line grows into when the load needs them
+    # are not in the fact sheet; they are AWS's published us-east-1 Linux on-demand prices
+    # (ec2_source). Baselines: AWS's burstable-instance CPU credit table (t3.micro 10% of each
+    # vCPU, t4g.small 20%).
     ec2=MappingProxyType(
         {
-            "x86_64": Ec2Price("t3.micro", Decimal("0.0104")),
-            "arm64": Ec2Price("t4g.small", Decimal("0.0168")),
+            "x86_64": (
+                Ec2Price("t3.micro", Decimal("0.0104"), 2, Decimal(1), Decimal("0.10")),
+                Ec2Price("m5.large", Decimal("0.096"), 2, Decimal(8)),
+                Ec2Price("m5.xlarge", Decimal("0.192"), 4, Decimal(16)),
+                Ec2Price("m5.2xlarge", Decimal("0.384"), 8, Decimal(32)),
+                Ec2Price("m5.4xlarge", Decimal("0.768"), 16, Decimal(64)),
+            ),
+            "arm64": (
+                Ec2Price("t4g.small", Decimal("0.0168"), 2, Decimal(2), Decimal("0.20")),
+                Ec2Price("m6g.large", Decimal("0.077"), 2, Decimal(8)),
+                Ec2Price("m6g.xlarge", Decimal("0.154"), 4, Decimal(16)),
+                Ec2Price("m6g.2xlarge", Decimal("0.308"), 8, Decimal(32)),
+                Ec2Price("m6g.4xlarge", Decimal("0.616"), 16, Decimal(64)),
+            ),
         }
     ),
     hours_per_month=730,
@@ -178,8 +214,11 @@ def _check_arch(arch: str) -> None:
 
 def _comparison_assumptions(prices: PriceTable) -> tuple[str, ...]:
     hours = prices.hours_per_month
-    instances = " and ".join(
-        f"{prices.ec2[arch].instance_type} for {arch}" for arch in ARCHITECTURES
+    smallest = " and ".join(
+        f"{prices.ec2[arch][0].instance_type} for {arch}" for arch in ARCHITECTURES
+    )
+    larger = " and ".join(
+        ", ".join(price.instance_type for price in prices.ec2[arch][1:]) for arch in ARCHITECTURES
     )
     return (
         f"Prices are AWS on-demand prices in {prices.region}: Lambda from the "
@@ -196,8 +235,14 @@ def _comparison_assumptions(prices: PriceTable) -> tuple[str, ...]:
         "Fargate: enough tasks for the average load (requests × average duration ÷ the seconds in "
         f"a month, rounded up, at least one), each running all month ({hours} hours). Peaks above "
         "the average are not covered.",
-        f"EC2: one always-on instance ({instances}) running {hours} hours a month, assumed big "
-        "enough for the load; no free tier; storage and data transfer are not included.",
+        f"EC2: enough always-on instances of one type, running {hours} hours a month, for the "
+        "average load: memory for every request in flight (the average concurrency rounded up, "
+        "at least one, each request whole on one instance, with "
+        f"{EC2_OS_RESERVE_MB} MB of each instance kept for the system) and CPU for the average "
+        "concurrency times the function's CPU share. Burstable instances count only their "
+        f"baseline CPU. The cheapest such fleet of {smallest} or, when the load needs more, "
+        f"{larger}. Peaks above the average, a second instance for redundancy, storage and "
+        "data transfer are not included; no free tier.",
     )
 
 
@@ -613,15 +658,40 @@ class FargateEstimate:
 @dataclass(frozen=True)
 class Ec2Estimate:
     arch: str
-    instance_type: str
-    hourly_usd: Decimal
+    instance: Ec2Price
+    instances: int
+    average_concurrency: Decimal
+    in_flight: int  # requests held in memory at once: the average concurrency rounded up, >= 1
+    memory_needed_mb: int
+    vcpu_needed: Decimal
     hours: int
     monthly_usd: Decimal
 
+    @property
+    def instance_type(self) -> str:
+        return self.instance.instance_type
+
+    @property
+    def hourly_usd(self) -> Decimal:
+        return self.instance.per_hour
+
+    @property
+    def fleet(self) -> str:
+        """ "1 × m5.large": what the chart and the comparison name."""
+        return f"{format_number(self.instances)} × {self.instance_type}"
+
     def steps(self) -> list[str]:
+        per_instance = self.instance.usable_mb
+        cpu = self.instance.sustained_vcpu
+        cpu_kind = "baseline vCPU" if self.instance.baseline is not None else "vCPU"
         return [
-            f"{self.instance_type}: {format_price(self.hourly_usd)} per hour × {self.hours} h = "
-            f"{format_usd(self.monthly_usd)}"
+            f"Average concurrency {format_number(self.average_concurrency, places=2)}: "
+            f"{format_number(self.memory_needed_mb)} MB for {format_number(self.in_flight)} "
+            f"in flight and {format_number(self.vcpu_needed, places=2)} vCPU busy",
+            f"{self.instance.describe()} gives {format_number(per_instance)} MB and "
+            f"{format_number(cpu)} {cpu_kind}: {self.fleet} needed",
+            f"{self.fleet} × {format_price(self.hourly_usd)} per hour × {self.hours} h = "
+            f"{format_usd(self.monthly_usd)}",
         ]
 
 
@@ -673,16 +743,52 @@ def fargate_monthly_cost(inputs: LambdaInputs, prices: PriceTable = PRICES) -> F
     )
 
 
-def ec2_monthly_cost(arch: str, prices: PriceTable = PRICES) -> Ec2Estimate:
+def ec2_fleet(
+    arch: str, requests: int, duration_ms: Decimal, memory_mb: int, prices: PriceTable = PRICES
+) -> Ec2Estimate:
+    """The cheapest always-on fleet of one instance type for the average load (see
+    COMPARISON_ASSUMPTIONS): memory for every request in flight, CPU for the busy share."""
     _check_arch(arch)
-    price = prices.ec2[arch]
+    busy = Fraction(requests) * Fraction(duration_ms) / _month_ms(prices)
+    in_flight = max(1, math.ceil(busy))
+    memory_needed = in_flight * memory_mb
+    vcpu_needed = busy * Fraction(memory_mb, LAMBDA_MB_PER_VCPU)
+    best: tuple[Decimal, int, Ec2Price] | None = None
+    for price in prices.ec2[arch]:
+        # A request's memory cannot be split across machines: each instance holds whole ones.
+        per_instance = int(price.usable_mb // memory_mb)
+        if per_instance < 1:
+            continue
+        count = max(
+            1,
+            math.ceil(Fraction(in_flight, per_instance)),
+            math.ceil(vcpu_needed / Fraction(price.sustained_vcpu)),
+        )
+        cost = count * price.per_hour
+        # Ties go to fewer, larger instances: the same money, less to run.
+        if best is None or (cost, count) < (best[0], best[1]):
+            best = (cost, count, price)
+    if best is None:
+        raise ValueError(f"no EC2 instance type for {arch}")
+    hourly, count, price = best
+    with localcontext(_EXACT):
+        concurrency = Decimal(requests) * Decimal(duration_ms) / _month_ms(prices)
+        vcpu = concurrency * memory_mb / LAMBDA_MB_PER_VCPU
     return Ec2Estimate(
         arch=arch,
-        instance_type=price.instance_type,
-        hourly_usd=price.per_hour,
+        instance=price,
+        instances=count,
+        average_concurrency=concurrency,
+        in_flight=in_flight,
+        memory_needed_mb=memory_needed,
+        vcpu_needed=vcpu,
         hours=prices.hours_per_month,
-        monthly_usd=price.per_hour * prices.hours_per_month,
+        monthly_usd=hourly * prices.hours_per_month,
     )
+
+
+def ec2_monthly_cost(inputs: LambdaInputs, prices: PriceTable = PRICES) -> Ec2Estimate:
+    return ec2_fleet(inputs.arch, inputs.requests, inputs.duration_ms, inputs.memory_mb, prices)
 
 
 # --- Curves and break-even ----------------------------------------------------------------------
@@ -694,22 +800,24 @@ class CurvePoint:
     lambda_usd: Decimal
     fargate_usd: Decimal
     ec2_usd: Decimal
+    ec2_fleet: str = ""  # "1 × m5.large": the EC2 line changes instances as the load grows
 
 
 def cost_curves(
     inputs: LambdaInputs, request_points: Sequence[int], prices: PriceTable = PRICES
 ) -> list[CurvePoint]:
     """Monthly cost of the same function on Lambda, Fargate and EC2 at each request count."""
-    ec2 = ec2_monthly_cost(inputs.arch, prices).monthly_usd
     points = []
     for requests in request_points:
         at = replace(inputs, requests=requests)
+        ec2 = ec2_monthly_cost(at, prices)
         points.append(
             CurvePoint(
                 requests=requests,
                 lambda_usd=lambda_cost(at, prices).total_usd,
                 fargate_usd=fargate_monthly_cost(at, prices).monthly_usd,
-                ec2_usd=ec2,
+                ec2_usd=ec2.monthly_usd,
+                ec2_fleet=ec2.fleet,
             )
         )
     return points
@@ -812,6 +920,31 @@ def _fargate_break_even(inputs: LambdaInputs, prices: PriceTable) -> int | None:
     return None
 
 
+_EC2_STEPS_LIMIT = 500
+
+
+def _ec2_break_even(inputs: LambdaInputs, prices: PriceTable) -> int | None:
+    """The first n with Lambda(n) >= EC2(n). Both only ever rise with n, EC2 in steps (one more
+    instance, or a bigger type), so from n, where EC2 costs e: no n' below the first request count
+    where Lambda reaches e can cross (Lambda < e <= EC2 there). Jump to it; if EC2 is still e
+    there, that is the crossing, otherwise EC2 has stepped up and the search goes on from it."""
+
+    def ec2_at(n: int) -> Decimal:
+        return ec2_fleet(inputs.arch, n, inputs.duration_ms, inputs.memory_mb, prices).monthly_usd
+
+    n = 0
+    for _ in range(_EC2_STEPS_LIMIT):
+        level = ec2_at(n)
+        reached = _first_at_least(inputs, n, BREAK_EVEN_LIMIT, level, prices)
+        if reached is None:
+            return None
+        if ec2_at(reached) == level:
+            return reached
+        n = reached
+    # Lambda and EC2 rise side by side for hundreds of EC2 steps: no first crossing worth showing.
+    return None
+
+
 def _first_step_in_piece(
     first: int,
     last: int,
@@ -858,8 +991,7 @@ def break_even_requests(
     """Smallest monthly request count at which Lambda costs at least the always-on option
     ("fargate" or "ec2"), with everything else in `inputs` fixed; None if not within 10^12."""
     if against == "ec2":
-        target = ec2_monthly_cost(inputs.arch, prices).monthly_usd
-        return _first_at_least(inputs, 0, BREAK_EVEN_LIMIT, target, prices)
+        return _ec2_break_even(inputs, prices)
     if against == "fargate":
         return _fargate_break_even(inputs, prices)
     raise ValueError(f"against must be one of {AGAINST_OPTIONS}, not {against!r}")

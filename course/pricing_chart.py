@@ -1,8 +1,14 @@
 """Geometry for the "Lambda vs Fargate vs EC2" cost chart, drawn as SVG by a template.
 
-Pure: takes LambdaInputs, returns coordinates, tick labels and the data table. The x axis is
-logarithmic (requests per month span four or more orders of magnitude); the y axis is linear in
-dollars and clipped, so the always-on options stay readable next to Lambda's rising line.
+Pure: takes LambdaInputs, returns coordinates, tick labels and the data table. Both axes are
+logarithmic and fitted to the data: requests span four or more orders of magnitude, and so do the
+costs (Lambda from cents to thousands of dollars, the always-on options stepping up with the
+load), so on a linear axis the lines either overlap at a cap or hug the bottom.
+
+Sizes are in SVG user units. The drawing is small (400 wide) and its text large (15 units), so that
+on a 390 px phone, where the chart is about 330 px wide, text still renders at 12 CSS px or more;
+the stylesheet caps the chart's width on wide screens so the text does not grow past ~17 px. Every
+label's width is estimated conservatively and kept inside the drawing.
 """
 
 from __future__ import annotations
@@ -13,19 +19,21 @@ from decimal import Decimal
 
 from course import pricing
 
-WIDTH, HEIGHT = 560, 340
-LEFT, RIGHT, TOP, BOTTOM = 64, 20, 20, 52
+WIDTH, HEIGHT = 400, 290
+LEFT, RIGHT, TOP, BOTTOM = 54, 20, 14, 46
 PLOT_W = WIDTH - LEFT - RIGHT
 PLOT_H = HEIGHT - TOP - BOTTOM
+FONT = 15  # user units; the CSS uses the same size
+CHAR_WIDTH = 0.62 * FONT  # generous average glyph width, for keeping labels inside
+LINE = 19  # vertical distance between stacked marker labels
+MIN_USD = 0.01  # the bottom of the cost axis at its lowest: $0 is drawn on the bottom edge
 
 
 @dataclass(frozen=True)
 class Series:
     key: str  # lambda | fargate | ec2 — also the CSS class
-    label: str
+    label: str  # for the legend
     points: str  # SVG polyline "x,y x,y ..."
-    label_x: float
-    label_y: float
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class Marker:
     x: float
     label: str
     requests: int
+    label_x: float = 0.0
     label_y: float = 0.0
 
 
@@ -49,6 +58,7 @@ class Row:
     lambda_usd: str
     fargate_usd: str
     ec2_usd: str
+    ec2_fleet: str
     is_current: bool
 
 
@@ -66,6 +76,7 @@ class Chart:
     markers: tuple[Marker, ...]
     rows: tuple[Row, ...]
     summary: str
+    ec2_fleet: str  # the EC2 fleet at the learner's request count, named in the legend
 
 
 def short_count(value: int) -> str:
@@ -77,19 +88,28 @@ def short_count(value: int) -> str:
     return str(value)
 
 
-def nice_ceiling(value: float) -> float:
-    """1, 2, 2.5 or 5 times a power of ten, at least `value`."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
-            return step * power
-    return 10 * power
+def short_usd(value: float) -> str:
+    """Axis labels, short enough for a phone: $0.01, $0.10, $1, $100, $10K, $1M."""
+    if value < 1:
+        return f"${value:.2f}"
+    for size, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if value >= size:
+            return f"${value / size:g}{suffix}"
+    return f"${value:g}"
+
+
+def text_width(text: str) -> float:
+    return len(text) * CHAR_WIDTH
 
 
 def money(value: Decimal) -> str:
     return pricing.format_usd(value)
+
+
+def decade_ticks(low: int, high: int, most: int) -> list[int]:
+    """Powers of ten from low to high, every one or every few so at most `most` are labelled."""
+    step = max(1, math.ceil((high - low + 1) / most))
+    return list(range(low, high + 1, step))
 
 
 def build_chart(inputs: pricing.LambdaInputs) -> Chart:
@@ -101,50 +121,40 @@ def build_chart(inputs: pricing.LambdaInputs) -> Chart:
         ratio = (math.log10(max(requests, 1)) - x_min) / (x_max - x_min)
         return round(LEFT + ratio * PLOT_W, 1)
 
-    ec2_usd = float(curves[0].ec2_usd)
-    current = next((p for p in curves if p.requests == inputs.requests), None)
-    anchors = [ec2_usd, float(curves[0].fargate_usd)]
-    if current:
-        anchors += [float(current.lambda_usd), float(current.fargate_usd)]
-    y_max = nice_ceiling(max(anchors) * 1.6)
+    lambda_values = [float(p.lambda_usd) for p in curves]
+    fargate_values = [float(p.fargate_usd) for p in curves]
+    ec2_values = [float(p.ec2_usd) for p in curves]
+    positive = [v for v in lambda_values + fargate_values + ec2_values if v > 0]
+    y_low = max(math.floor(math.log10(max(min(positive), MIN_USD))), math.log10(MIN_USD))
+    y_low = int(round(y_low))
+    y_high = max(math.ceil(math.log10(max(positive))), y_low + 1)
 
     def y_of(usd: float) -> float:
-        return round(TOP + PLOT_H - min(usd, y_max) / y_max * PLOT_H, 1)
+        # Below the axis's floor (Lambda's $0 inside the free tier) sits on the bottom edge.
+        level = math.log10(usd) if usd > 0 else y_low
+        ratio = (min(max(level, y_low), y_high) - y_low) / (y_high - y_low)
+        return round(TOP + PLOT_H - ratio * PLOT_H, 1)
 
     def polyline(values: list[float]) -> str:
         return " ".join(
             f"{x_of(p.requests)},{y_of(v)}" for p, v in zip(curves, values, strict=True)
         )
 
-    lambda_values = [float(p.lambda_usd) for p in curves]
-    fargate_values = [float(p.fargate_usd) for p in curves]
+    ec2_here = pricing.ec2_monthly_cost(inputs)
     series = (
-        Series(
-            "lambda",
-            "Lambda",
-            polyline(lambda_values),
-            *label_spot(curves, lambda_values, x_of, y_of),
-        ),
-        Series(
-            "fargate",
-            "Fargate",
-            polyline(fargate_values),
-            *label_spot(curves, fargate_values, x_of, y_of, 0.15),
-        ),
-        Series(
-            "ec2",
-            f"EC2 {pricing.ec2_monthly_cost(inputs.arch).instance_type}",
-            polyline([ec2_usd] * len(curves)),
-            LEFT + PLOT_W - 4,
-            y_of(ec2_usd) - 6,
-        ),
+        Series("lambda", "Lambda", polyline(lambda_values)),
+        Series("fargate", "Fargate", polyline(fargate_values)),
+        Series("ec2", f"EC2 ({ec2_here.fleet} at your load)", polyline(ec2_values)),
     )
 
     x_ticks = tuple(
         Tick(x_of(10**power), short_count(10**power))
-        for power in range(math.ceil(x_min), math.floor(x_max) + 1)
+        for power in decade_ticks(math.ceil(x_min), math.floor(x_max), most=6)
     )
-    y_ticks = tuple(Tick(y_of(y_max * i / 5), money(Decimal(str(y_max * i / 5)))) for i in range(6))
+    y_ticks = tuple(
+        Tick(y_of(10.0**power), short_usd(10.0**power))
+        for power in decade_ticks(y_low, y_high, most=7)
+    )
 
     markers = []
     if inputs.requests > 0:
@@ -160,18 +170,17 @@ def build_chart(inputs: pricing.LambdaInputs) -> Chart:
         at = pricing.break_even_requests(inputs, against)
         if at is not None and request_points[0] <= at <= request_points[-1]:
             markers.append(Marker(against, x_of(at), f"= {name} at {short_count(at)}", at))
+    # Stacked top to bottom in the order they stand left to right, so each label sits by its line.
+    markers.sort(key=lambda marker: marker.x)
+    markers = [place_label(marker, index) for index, marker in enumerate(markers)]
 
-    # Stagger the marker labels so neighbouring lines never write over each other.
-    markers = [
-        Marker(m.key, m.x, m.label, m.requests, TOP + 12 + 15 * index)
-        for index, m in enumerate(markers)
-    ]
     rows = tuple(
         Row(
             pricing.format_number(p.requests),
             money(p.lambda_usd),
             money(p.fargate_usd),
             money(p.ec2_usd),
+            p.ec2_fleet,
             p.requests == inputs.requests,
         )
         for p in curves
@@ -188,28 +197,33 @@ def build_chart(inputs: pricing.LambdaInputs) -> Chart:
         y_ticks=y_ticks,
         markers=tuple(markers),
         rows=rows,
-        summary=describe(inputs, markers),
+        summary=describe(inputs, markers, ec2_here.fleet),
+        ec2_fleet=ec2_here.fleet,
     )
 
 
-def label_spot(curves, values, x_of, y_of, along: float = 0.55) -> tuple[float, float]:
-    """Where to write a line's name: part-way along it, just above the line."""
-    index = min(len(curves) - 1, int(len(curves) * along))
-    return x_of(curves[index].requests), y_of(values[index]) - 8
+def place_label(marker: Marker, index: int) -> Marker:
+    """Write a marker's label just right of its line, or as far right as fits inside the plot,
+    stacked one line per marker so neighbouring labels never write over each other."""
+    right = LEFT + PLOT_W - 2
+    x = min(marker.x + 4, right - text_width(marker.label))
+    x = max(x, LEFT + 2)
+    y = TOP + FONT + 2 + LINE * index
+    return Marker(marker.key, marker.x, marker.label, marker.requests, round(x, 1), y)
 
 
-def describe(inputs: pricing.LambdaInputs, markers: list[Marker]) -> str:
-    """The chart's message in one or two sentences, for its description and screen readers."""
+def describe(inputs: pricing.LambdaInputs, markers: list[Marker], ec2_fleet: str) -> str:
+    """The chart's message in a few sentences, for its description and screen readers."""
     memory = pricing.format_number(inputs.memory_mb)
     duration = pricing.format_number(inputs.duration_ms)
     parts = [
-        f"Monthly cost against requests per month for a {memory} MB, "
-        f"{duration} ms {inputs.arch} function on Lambda, "
-        f"compared with Fargate tasks running all month and one always-on EC2 instance."
+        f"Monthly cost against requests per month, both on log scales, for a {memory} MB, "
+        f"{duration} ms {inputs.arch} function on Lambda, compared with enough Fargate tasks and "
+        f"EC2 instances, running all month, for the average load ({ec2_fleet} at yours)."
     ]
     crossings = [m for m in markers if m.key in {"ec2", "fargate"}]
     for marker in crossings:
-        name = "an EC2 instance" if marker.key == "ec2" else "Fargate"
+        name = "EC2" if marker.key == "ec2" else "Fargate"
         parts.append(
             f"Lambda becomes as expensive as {name} at about "
             f"{pricing.format_number(marker.requests)} requests a month."

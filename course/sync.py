@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import transaction
 
 from course.content import ContentError, LessonSource, load_lessons
 from course.models import Lesson
+from course.static_urls import deferred as deferred_static_url
 from quizzes.content import QuizSource, collect_quizzes
 from quizzes.sync import apply_quizzes
 
@@ -32,16 +32,6 @@ class SyncReport:
                 self.changed += len(names)
 
 
-def static_url(path: str) -> str:
-    """The URL a diagram will have once served; hashed when a manifest exists."""
-    try:
-        return staticfiles_storage.url(path)
-    except ValueError:
-        # No manifest yet (collectstatic runs later in production): the plain URL still
-        # works, because WhiteNoise serves unhashed names too.
-        return settings.STATIC_URL + path
-
-
 def static_exists(path: str) -> bool:
     return finders.find(path) is not None
 
@@ -49,7 +39,7 @@ def static_exists(path: str) -> bool:
 def load_all() -> tuple[list[LessonSource], list[QuizSource]]:
     """Validate every content file; raise ContentError listing every problem."""
     try:
-        lessons = load_lessons(settings.COURSE_CONTENT_DIR, static_url, static_exists)
+        lessons = load_lessons(settings.COURSE_CONTENT_DIR, deferred_static_url, static_exists)
     except ContentError as error:
         # Still check the quizzes, without the lesson cross-checks, so every problem shows.
         _, quiz_problems = collect_quizzes(settings.QUIZ_CONTENT_DIR, None)

@@ -13,6 +13,9 @@ from course.calculator import breakdown_json, calculate
 
 # Pages that embed the calculator: an htmx update pushes *their* URL, so the lesson stays put.
 EMBEDDING_VIEWS = {"lesson", "lambda_pricing"}
+# The calculator's element id. Every URL that reproduces a result ends with it, because the
+# Lambda lesson is ~10,000 px tall and a shared link must open at the calculator, not the title.
+CALCULATOR_FRAGMENT = "#lambda-calculator"
 
 
 def push_url_for(request: HttpRequest, query: str) -> str:
@@ -25,7 +28,16 @@ def push_url_for(request: HttpRequest, query: str) -> str:
                 path = current.path
         except Resolver404:
             pass
-    return f"{path}?{query}"
+    return f"{path}?{query}{CALCULATOR_FRAGMENT}"
+
+
+def share_url(request: HttpRequest, query: str) -> str:
+    """The absolute link the calculator offers to copy: the same address an update pushes."""
+    if request.htmx:
+        relative = push_url_for(request, query)
+    else:
+        relative = f"{request.path}?{query}{CALCULATOR_FRAGMENT}"
+    return request.build_absolute_uri(relative)
 
 
 @require_GET

@@ -138,7 +138,7 @@ def test_htmx_gets_the_fragment_with_vary_and_push_url(client):
     assert html.lstrip().startswith('<div id="pricing-result"')
     assert "<html" not in html
     assert "HX-Request" in response["Vary"]
-    assert response["HX-Push-Url"] == f"{PAGE}?{AWS_EXAMPLE}"
+    assert response["HX-Push-Url"] == f"{PAGE}?{AWS_EXAMPLE}#lambda-calculator"
     full = client.get(f"{PAGE}?{AWS_EXAMPLE}")
     assert "HX-Request" in full["Vary"]
 
@@ -148,7 +148,11 @@ def test_htmx_from_the_lesson_pushes_the_lesson_url(client, db):
         f"{PAGE}?{AWS_EXAMPLE}",
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/lessons/lambda/"},
     )
-    assert response["HX-Push-Url"] == f"/lessons/lambda/?{AWS_EXAMPLE}"
+    # With the calculator's fragment: a shared link opens at the calculator, not the lesson's top.
+    assert response["HX-Push-Url"] == f"/lessons/lambda/?{AWS_EXAMPLE}#lambda-calculator"
+    html = response.content.decode()
+    share = f'value="http://testserver/lessons/lambda/?{AWS_EXAMPLE}#lambda-calculator"'
+    assert share.replace("&", "&amp;") in html and 'hx-swap-oob="true"' in html
 
 
 def test_htmx_push_url_ignores_other_sites(client):
@@ -220,7 +224,8 @@ def test_chart_svg_is_well_formed_and_accessible(client):
     assert svg.get("role") == "img"
     assert svg.get("aria-labelledby") == "cost-chart-title cost-chart-desc"
     assert svg.find("title").text == "Monthly cost: Lambda vs Fargate vs EC2"
-    assert "Lambda becomes as expensive as an EC2 instance" in svg.find("desc").text
+    assert "Lambda becomes as expensive as EC2 at about 24,045,793" in svg.find("desc").text
+    assert "(1 × m5.large at yours)" in svg.find("desc").text
     classes = [line.get("class") for line in svg.iter("polyline")]
     assert classes == [
         "chart-line chart-line-lambda",
@@ -251,3 +256,11 @@ def test_calculation_is_cheap():
     calculation = calculate({"requests": "3M", "duration_ms": "120", "memory_mb": "1024"})
     assert calculation.breakdown.billed_duration_ms == 120
     assert calculation.chart is not None
+
+
+def test_the_ec2_alternative_is_sized_to_the_load(client):
+    # 50M requests of 120 ms at 1.5 GB: 2.28 requests in flight on average, 1.98 vCPU busy. One
+    # t3.micro "assumed big enough" was $7.59; the load needs an m5.large.
+    html = client.get(f"{PAGE}?requests=50M&duration_ms=120&memory_mb=1536").content.decode()
+    assert "<strong>EC2: $70.08</strong> (1 × m5.large)" in html
+    assert "4,608 MB for 3 in flight and 1.98 vCPU busy" in html

@@ -51,6 +51,10 @@ def fargate_usd(inputs: LambdaInputs, requests: int) -> Decimal:
     return fargate_monthly_cost(replace(inputs, requests=requests)).monthly_usd
 
 
+def ec2_usd(inputs: LambdaInputs, requests: int) -> Decimal:
+    return ec2_monthly_cost(replace(inputs, requests=requests)).monthly_usd
+
+
 # --- AWS's published examples, to the cent ------------------------------------------------------
 
 
@@ -705,16 +709,76 @@ def test_fargate_tasks_follow_the_average_load():
     ("arch", "instance", "monthly"),
     [("x86_64", "t3.micro", "7.592"), ("arm64", "t4g.small", "12.264")],
 )
-def test_ec2_is_one_instance_all_month(arch, instance, monthly):
-    e = ec2_monthly_cost(arch)
+def test_a_light_load_is_one_smallest_instance_all_month(arch, instance, monthly):
+    # The fact sheet's instances (aws-facts.md): a 128 MB function busy 14% of the time.
+    e = ec2_monthly_cost(
+        LambdaInputs(requests=3_000_000, duration_ms=D(120), memory_mb=128, arch=arch)
+    )
     assert e.instance_type == instance
+    assert e.instances == 1
     assert e.hours == 730
     assert e.monthly_usd == D(monthly)
 
 
 def test_ec2_x86_by_hand():
-    assert ec2_monthly_cost("x86_64").monthly_usd == D("0.0104") * 730 == D("7.592")
-    assert ec2_monthly_cost("x86_64").steps() == ["t3.micro: $0.0104 per hour × 730 h = $7.59"]
+    e = ec2_monthly_cost(LambdaInputs(requests=0, duration_ms=D(120), memory_mb=128))
+    assert e.monthly_usd == D("0.0104") * 730 == D("7.592")
+    assert e.steps()[-1] == "1 × t3.micro × $0.0104 per hour × 730 h = $7.59"
+
+
+def test_ec2_is_sized_to_the_load():
+    # The issue's case: 50M requests of 120 ms at 1.5 GB. Average concurrency
+    # 50M × 0.12 s ÷ 2,628,000 s = 2.28, so 3 requests in flight × 1,536 MB = 4,608 MB, and
+    # 2.28 × 1,536/1,769 = 1.98 vCPU busy. A t3.micro (512 MB usable, 0.2 baseline vCPU) would
+    # need 10 for the CPU, $75.92; one m5.large (7,680 MB usable, 2 vCPU) holds it all: $70.08.
+    inputs = LambdaInputs(requests=50_000_000, duration_ms=D(120), memory_mb=1536)
+    e = ec2_monthly_cost(inputs)
+    assert e.in_flight == 3
+    assert e.memory_needed_mb == 4608
+    assert round(e.vcpu_needed, 2) == D("1.98")
+    assert (e.instances, e.instance_type) == (1, "m5.large")
+    assert e.fleet == "1 × m5.large"
+    assert e.monthly_usd == D("0.096") * 730 == D("70.08")
+    assert e.steps() == [
+        "Average concurrency 2.28: 4,608 MB for 3 in flight and 1.98 vCPU busy",
+        "m5.large (2 vCPU, 8 GiB) gives 7,680 MB and 2 vCPU: 1 × m5.large needed",
+        "1 × m5.large × $0.096 per hour × 730 h = $70.08",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("requests", "memory_mb", "fleet"),
+    [
+        (0, 10240, "1 × m5.xlarge"),  # one 10 GB request in flight: 15,872 MB usable, one box
+        (3_000_000, 1536, "1 × m5.large"),  # 1,536 MB does not fit a t3.micro's 512 MB
+        (500_000_000, 1536, "5 × m5.xlarge"),  # 23 in flight, 19.8 vCPU busy: CPU decides
+        (10**10, 128, "17 × m5.large"),  # 457 in flight × 128 MB, 33 vCPU busy: CPU again
+    ],
+)
+def test_ec2_fleet_covers_memory_and_cpu(requests, memory_mb, fleet):
+    inputs = LambdaInputs(requests=requests, duration_ms=D(120), memory_mb=memory_mb)
+    e = ec2_monthly_cost(inputs)
+    assert e.fleet == fleet
+    assert e.instances * (e.instance.usable_mb // memory_mb) >= e.in_flight
+    assert e.instances * e.instance.sustained_vcpu >= e.vcpu_needed
+    # Cheapest: no other type covers the same load for less.
+    for other in PRICES.ec2["x86_64"]:
+        if other.usable_mb < memory_mb:
+            continue
+        count = max(
+            1,
+            math.ceil(e.in_flight / (other.usable_mb // memory_mb)),
+            math.ceil(e.vcpu_needed / other.sustained_vcpu),
+        )
+        assert count * other.per_hour >= e.instance.per_hour * e.instances
+
+
+def test_ec2_cost_never_falls_as_requests_grow():
+    inputs = LambdaInputs(requests=0, duration_ms=D(250), memory_mb=2048, arch="arm64")
+    points = default_request_points(10**9)
+    costs = [p.ec2_usd for p in cost_curves(inputs, points)]
+    assert costs == sorted(costs)
+    assert costs[-1] > costs[0]  # it grows with the load now
 
 
 # --- Curves and break-even ----------------------------------------------------------------------
@@ -752,7 +816,9 @@ def test_cost_curves_lambda_rises_and_always_on_is_flat_or_stepped():
     assert lambdas[0] == 0  # 100,000 requests is inside the free tier
     assert lambdas[-1] > lambdas[0]
     assert fargates == sorted(fargates)
-    assert {p.ec2_usd for p in curve} == {D("7.592")}
+    ec2s = [p.ec2_usd for p in curve]
+    assert ec2s == sorted(ec2s)
+    assert ec2s[0] == D("70.08")  # a 1,536 MB function needs an m5.large from the start
     at_current = curve[points.index(EXAMPLE.requests)]
     assert at_current.lambda_usd == lambda_cost(EXAMPLE).total_usd
     assert at_current.fargate_usd == fargate_monthly_cost(EXAMPLE).monthly_usd
@@ -770,20 +836,56 @@ def test_lambda_cost_is_monotonic_across_tiers(arch):
 @pytest.mark.parametrize("memory_mb", [128, 1536, 10240])
 def test_break_even_against_ec2(arch, memory_mb):
     inputs = replace(EXAMPLE, arch=arch, memory_mb=memory_mb)
-    ec2 = ec2_monthly_cost(arch).monthly_usd
     n = break_even_requests(inputs, "ec2")
     assert n is not None
-    assert lambda_usd(inputs, n) >= ec2
-    assert lambda_usd(inputs, n - 1) < ec2
+    assert lambda_usd(inputs, n) >= ec2_usd(inputs, n)
+    assert lambda_usd(inputs, n - 1) < ec2_usd(inputs, n - 1)
     for point in cost_curves(inputs, default_request_points(n)):
-        assert (point.lambda_usd >= point.ec2_usd) == (point.requests >= n)
+        if point.requests < n:
+            assert point.lambda_usd < point.ec2_usd
 
 
 def test_break_even_against_ec2_for_the_example():
     n = break_even_requests(EXAMPLE, "ec2")
-    # Free tiers first, then 0.18 GB-s × $0.0000166667 + $0.0000002 a request.
-    assert n == 4_518_330
-    assert lambda_usd(EXAMPLE, n) >= D("7.592") > lambda_usd(EXAMPLE, n - 1)
+    # Free tiers first, then 0.18 GB-s × $0.0000166667 + $0.0000002 a request reach one
+    # m5.large ($70.08), which holds the load until well past that point.
+    assert ec2_monthly_cost(replace(EXAMPLE, requests=n)).fleet == "1 × m5.large"
+    assert lambda_usd(EXAMPLE, n) >= D("70.08") > lambda_usd(EXAMPLE, n - 1)
+    # By hand: (n - 1M) × $0.0000002 + (0.18 n - 400,000) × $0.0000166667 >= $70.08
+    # gives n >= 76.9467 / 0.0000032000 = about 24,045,79x.
+    assert n == 24_045_793
+
+
+def reference_ec2_break_even(inputs: LambdaInputs, points: int) -> int | None:
+    """Scan a fine grid for the first point where Lambda >= EC2, then bisect below it: slow,
+    obviously right when the grid is fine enough not to skip a crossing."""
+    grid = [round(10 ** (5 + 7 * i / points)) for i in range(points + 1)]
+    previous = 0
+    for n in grid:
+        if lambda_usd(inputs, n) >= ec2_usd(inputs, n):
+            low, high = previous, n
+            while low < high:  # the gap is monotone within one EC2 step at these grid sizes
+                middle = (low + high) // 2
+                if lambda_usd(inputs, middle) >= ec2_usd(inputs, middle):
+                    high = middle
+                else:
+                    low = middle + 1
+            return low
+        previous = n
+    return None
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        EXAMPLE,
+        LambdaInputs(requests=0, duration_ms=D(120), memory_mb=128),
+        LambdaInputs(requests=0, duration_ms=D(2000), memory_mb=4096, arch="arm64"),
+        LambdaInputs(requests=0, duration_ms=D(30), memory_mb=256, free_tier=False),
+    ],
+)
+def test_break_even_against_ec2_is_the_first_crossing(inputs):
+    assert break_even_requests(inputs, "ec2") == reference_ec2_break_even(inputs, 4000)
 
 
 def reference_fargate_break_even(inputs: LambdaInputs, max_steps: int) -> int | None:
@@ -853,7 +955,11 @@ def test_break_even_against_fargate_none_when_lambda_stays_cheaper(inputs):
 
 def test_break_even_none_when_beyond_the_limit():
     prices = replace(
-        PRICES, ec2={arch: replace(PRICES.ec2[arch], per_hour=D(10**9)) for arch in ARCHITECTURES}
+        PRICES,
+        ec2={
+            arch: tuple(replace(price, per_hour=D(10**9)) for price in PRICES.ec2[arch])
+            for arch in ARCHITECTURES
+        },
     )
     assert break_even_requests(EXAMPLE, "ec2", prices) is None
 
@@ -867,7 +973,7 @@ def test_break_even_rejects_unknown_options():
 def test_break_even_for_every_preset_is_consistent(memory_mb):
     inputs = replace(EXAMPLE, memory_mb=memory_mb)
     for against, always_on in (
-        ("ec2", lambda n: ec2_monthly_cost(inputs.arch).monthly_usd),
+        ("ec2", lambda n: ec2_usd(inputs, n)),
         ("fargate", lambda n: fargate_usd(inputs, n)),
     ):
         n = break_even_requests(inputs, against)

@@ -24,6 +24,13 @@ def function_runner(context):
     return {**runner_context(request, request.GET), "embedded": True}
 
 
+@register.simple_tag(takes_context=True)
+def calculator_share_url(context, calc) -> str:
+    from course.tools import share_url
+
+    return share_url(context["request"], calc.query_string)
+
+
 @register.filter
 def usd(amount) -> str:
     """Dollars to the cent for display ("$2.73"); the model keeps exact Decimals."""
