@@ -304,15 +304,19 @@ def _check_archive_minimum(
 def _check_any_last(
     checked: list[tuple[int, dict[str, Any]]], doc: JsonDocument, result: Result
 ) -> None:
-    if not checked:
-        return
-    highest = max(rule["rulePriority"] for _, rule in checked)
+    # Rules on archived images (storageClass "archive") form their own set: an "any" rule that
+    # archives standard images need not come after the rules that expire archived ones.
+    highest: dict[str, int] = {}
+    for _, rule in checked:
+        storage = rule["selection"].get("storageClass", "standard")
+        highest[storage] = max(highest.get(storage, 0), rule["rulePriority"])
     for index, rule in checked:
-        if rule["selection"].get("tagStatus") == "any" and rule["rulePriority"] != highest:
+        top = highest[rule["selection"].get("storageClass", "standard")]
+        if rule["selection"].get("tagStatus") == "any" and rule["rulePriority"] != top:
             result.error(
                 _PREFIX + f'the rule with "tagStatus": "any" has rulePriority '
                 f"{rule['rulePriority']}, but a rule with a tagStatus value of any must have "
-                f"the highest value for rulePriority ({highest} is higher) and be evaluated "
+                f"the highest value for rulePriority ({top} is higher) and be evaluated "
                 "last.",
                 doc.at("rules", index, "rulePriority"),
                 PROPERTIES,
@@ -341,16 +345,17 @@ def summarise(rule: dict[str, Any]) -> str:
     """One rule in plain English: "Expire untagged images older than 14 days"."""
     selection = rule["selection"]
     status = selection["tagStatus"]
+    archived = "archived " if selection.get("storageClass") == "archive" else ""
     if status == "untagged":
-        images = "untagged images"
+        images = f"{archived}untagged images"
     elif status == "any":
-        images = "all images"
+        images = f"all {archived}images"
     elif "tagPatternList" in selection:
-        images = "images with tags matching " + " and ".join(selection["tagPatternList"])
+        tags = " and ".join(selection["tagPatternList"])
+        images = f"{archived}images with tags matching {tags}"
     else:
-        images = "images with tags starting with " + " and ".join(selection["tagPrefixList"])
-    if selection.get("storageClass") == "archive":
-        images = "archived " + images
+        tags = " and ".join(selection["tagPrefixList"])
+        images = f"{archived}images with tags starting with {tags}"
     number = selection["countNumber"]
     days = f"{number} day" + ("" if number == 1 else "s")
     count_type = selection["countType"]
