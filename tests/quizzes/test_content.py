@@ -43,7 +43,7 @@ TRUEFALSE = """\
     prompt: Is it?
     answer: true
     explanation: It is.
-    section: in-short
+    section: key-takeaways
 """
 
 PRICING = """\
@@ -60,7 +60,7 @@ PRICING = """\
     tolerance: 0.01
     unit: USD
     explanation: Work it out.
-    section: in-short
+    section: key-takeaways
 """
 
 
