@@ -79,6 +79,14 @@ class Outcome:
         return shown_json(raw)
 
     @property
+    def cpu_share(self) -> str:
+        """The CPU this memory size buys, as Lambda allocates it (1,769 MB = one vCPU)."""
+        if self.invocation is None:
+            return ""
+        vcpus = self.invocation.report["memory_size_mb"] / 1769
+        return f"{vcpus:.0%} of one vCPU" if vcpus < 1 else f"{vcpus:.2f} vCPUs"
+
+    @property
     def response_json(self) -> str:
         """The result (or error) as the page shows it: pretty-printed if small, else the
         first SHOWN_BYTES of the raw text."""

@@ -314,3 +314,11 @@ def test_server_keeps_serving_after_hostile_code(client, alice, sandbox, fresh_l
     assert body["status"] == "failed"
     assert client.get("/healthz").status_code == 200
     assert post(client, invoke_payload()).json()["status"] == "succeeded"
+
+
+def test_the_result_says_how_much_cpu_the_memory_bought(client, alice, sandbox, fresh_limits):
+    client.force_login(alice)
+    html = form_post(client, memory_mb="128").content.decode()
+    assert "CPU for the handler" in html and "7% of one vCPU" in html
+    html = form_post(client, memory_mb="1024").content.decode()
+    assert "58% of one vCPU" in html

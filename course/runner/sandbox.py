@@ -82,6 +82,8 @@ MAX_CTL_BYTES = MAX_RESPONSE_BYTES + 64 * 1024
 _DISCARD = bytearray(1 << 20)
 # Our read channels' buffer: pipe-max-size's default, so a flood is drained 1 MiB at a time.
 _PIPE_BYTES = 1 << 20
+# Lambda: "At 1,769 MB, a function has the equivalent of one vCPU" (up to 6 at 10,240 MB).
+MB_PER_VCPU = 1769
 # The backstop kills a sandbox this long after the supervising loop should have.
 _BACKSTOP_GRACE_S = 0.5
 try:
@@ -131,6 +133,7 @@ class SandboxRun:
     truncated: bool = False
     max_memory_bytes: int = 0
     setup_error: str | None = None
+    cpu_limited: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -960,6 +963,17 @@ class _Session:
         # them, as Lambda's figure does. Sampled while it lives, since it may exit by itself.
         self.peak = max(self.peak, _largest_hwm_bytes(pids))
 
+    def _limit_cpu(self) -> None:
+        """From the handler on, CPU follows memory as on Lambda: 1,769 MB is one full vCPU.
+
+        INIT runs unthrottled: most of it is our bootstrap and the interpreter starting, which
+        at 128 MB (7% of a CPU) would otherwise add a quarter of a second to every cold start.
+        Without a cgroup (watchdog mode) there is nothing to set, and functions get whatever
+        CPU the host spares them (see the README).
+        """
+        if self.group is not None:
+            self.outcome.cpu_limited = self.group.limit_cpu(self.spec.memory_mb / MB_PER_VCPU)
+
     def supervise(self) -> None:
         spec, limits, outcome = self.spec, self.limits, self.outcome
         output, control = self.output, self.control
@@ -993,6 +1007,7 @@ class _Session:
                         control.ready_at = time.monotonic()
                         deadline = control.ready_at + spec.timeout_s
                         self.backstop.arm(deadline + _BACKSTOP_GRACE_S)
+                        self._limit_cpu()
                         if not self._send(self.go_w, b"g"):
                             control.problem = "malformed"  # the sandbox broke its channel
                         next_sample = 0.0
