@@ -42,7 +42,7 @@ serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files 
 	DJANGO_DEBUG=0 $(MANAGE) createcachetable
 	DJANGO_DEBUG=0 $(MANAGE) collectstatic --noinput -v0
 	DJANGO_DEBUG=0 $(MANAGE) sync_content
-	DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server_worker.ThreadWorker --graceful-timeout 20 --access-logfile -
+	DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
 
 venv: $(STAMP)
 

@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from types import MappingProxyType
 
-from course import numbers
+from course.common import numbers
 
 # --- AWS limits (facts about the services, not prices) ------------------------------------------
 
@@ -493,7 +493,7 @@ _FALSE_WORDS = frozenset({"0", "false", "off", "no"})
 
 def parse_request_count(text: str) -> int:
     """A monthly request count as people write it: 3000000, 3,000,000, 3 000 000, 3M, 250k, 2B,
-    3.2e6. The same parser reads numeric quiz answers (course/numbers.py), so both accept and
+    3.2e6. The same parser reads numeric quiz answers (course/common/numbers.py), so both accept and
     refuse the same things with the same words.
 
     Raises ValueError with a message that says what to type instead.

@@ -21,8 +21,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from course import pricing
-from course.content import ContentError, Problem, display_path
-from course.markdown import MarkdownError, render_inline
+from course.lessons.content import ContentError, Problem, display_path
+from course.lessons.markdown import MarkdownError, render_inline
 from quizzes import grading
 
 TOP_FIELDS = ("lesson", "questions")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from course import numbers
+from course.common import numbers
 
 SINGLE = "single"
 MULTIPLE = "multiple"
@@ -67,9 +67,9 @@ NumberError = numbers.NumberError
 def parse_number(raw: str) -> Decimal:
     """What a learner typed -> Decimal, or NumberError with a message for them.
 
-    The calculator's parser (course/numbers.py), so an answer of 3.2M, 3,200,000, 3 200 000 or
-    3.2e6 is read here exactly as the calculator reads it, and refused with the same words;
-    then kept to the ten decimal places the database stores.
+    The calculator's parser (course/common/numbers.py), so an answer of 3.2M, 3,200,000,
+    3 200 000 or 3.2e6 is read here exactly as the calculator reads it, and refused with the same
+    words; then kept to the ten decimal places the database stores.
     """
     value = numbers.parse_number(raw)
     if abs(value) >= NUMBER_LIMIT:

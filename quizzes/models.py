@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
-from course.models import Lesson
+from course.lessons.models import Lesson
 from quizzes import grading
 
 

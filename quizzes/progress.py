@@ -14,10 +14,10 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
-from course.models import Lesson, LessonRead
+from course.lessons.models import Lesson, LessonRead
 from quizzes import grading
+from quizzes.attempts import Learner
 from quizzes.models import Answer, AttemptStatus, Question, Quiz
-from quizzes.services import Learner
 
 
 def pass_mark() -> int:

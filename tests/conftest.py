@@ -3,8 +3,11 @@ import shutil
 
 import pytest
 
-IN_CI = os.environ.get("CI") == "true"
-# Teacher fixtures (class_teacher, ...) are used by the teach tests and by the e2e page lists.
+from tests.helpers import require_tool
+
+# Fixtures live in conftest.py files and plugins, registered once; helpers that tests import live
+# in tests/helpers.py. Teacher fixtures (class_teacher, ...) are used by the teach tests and by the
+# e2e page lists, so they are registered here for the whole run.
 pytest_plugins = ["tests.teach.fixtures"]
 
 
@@ -23,15 +26,6 @@ def _long_listen_queue() -> None:
 
 def pytest_configure(config):
     _long_listen_queue()
-
-
-def require_tool(available: bool, reason: str) -> None:
-    """Skip locally when a system tool is missing; under CI=true that is a failure."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"CI=true and a required tool is missing: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +103,7 @@ def postgres_url():
 @pytest.fixture(autouse=True)
 def empty_page_cache():
     """Each test sees pages rendered from its own database state."""
-    from course import page_cache
+    from course.server import page_cache
 
     page_cache.clear()
     yield

@@ -4,7 +4,7 @@ queries: none for a visitor without a session, one otherwise."""
 from django import template
 
 from quizzes import progress
-from quizzes.services import Learner
+from quizzes.attempts import Learner
 
 register = template.Library()
 

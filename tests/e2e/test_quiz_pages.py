@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from quizzes import services
+from quizzes import attempts as services
 from quizzes.models import Choice, Question, QuestionType, Quiz
 from tests.e2e.axe import blocking, describe, run_axe
 from tests.e2e.pages import ARTIFACTS_DIR, DESKTOP, PHONE

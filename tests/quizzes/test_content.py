@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from course.pricing import LambdaInputs, lambda_cost
 from quizzes.models import Answer, AnswerChoice, Attempt, Question, Quiz
-from tests.quizzes.conftest import start
+from tests.helpers import start
 
 BASE = """\
 lesson: docker

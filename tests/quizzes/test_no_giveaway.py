@@ -11,9 +11,9 @@ from html import unescape
 from django.test import Client
 from django.urls import reverse
 
-from quizzes import services
+from quizzes import attempts as services
 from quizzes.models import Attempt, Choice, Question, QuestionType, Quiz
-from tests.quizzes.conftest import start
+from tests.helpers import start
 
 INPUT_RE = re.compile(
     r'<input type="(?:radio|checkbox)" id="([^"]+)" name="(q\d+)" value="([^"]+)"'

@@ -6,9 +6,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from quizzes import services
+from quizzes import attempts as services
 from quizzes.models import Answer, Attempt, AttemptStatus, Quiz
-from tests.quizzes.conftest import PASSWORD, right_and_wrong, start
+from tests.helpers import PASSWORD, right_and_wrong, start
 
 
 def anonymous_history(client):

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from quizzes import services
+from quizzes import attempts as services
 from quizzes.models import Answer, Attempt, AttemptStatus, Question, QuestionType, Quiz
-from tests.quizzes.conftest import answer_values, form_data, right_and_wrong, start
+from tests.helpers import answer_values, form_data, right_and_wrong, start
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

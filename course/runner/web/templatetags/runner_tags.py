@@ -1,0 +1,23 @@
+"""The function runner as a live component that lessons embed with a [[function-runner]] line."""
+
+from decimal import Decimal
+
+from django import template
+
+from course import pricing
+
+register = template.Library()
+
+
+@register.inclusion_tag("runner/_function_runner.html", takes_context=True)
+def function_runner(context):
+    """The runner, with a starter chosen by ?starter= when the page was loaded without JS."""
+    from course.runner.web.views import runner_context
+
+    request = context["request"]
+    return {**runner_context(request, request.GET), "embedded": True}
+
+
+@register.filter
+def usd_float(amount) -> str:
+    return pricing.format_usd(Decimal(str(amount)))

@@ -1,0 +1,55 @@
+"""A gunicorn worker whose threads are all busy leaves new connections to the other workers.
+
+Two workers of one thread each: a learner's function that runs for three seconds fills one of
+them. The stock gthread worker would still accept about half of the page requests that follow,
+and each would wait for the function to end; course.server.worker.ThreadWorker stops accepting
+while its threads are busy, so every page is answered at once by the other worker.
+"""
+
+import threading
+import time
+import urllib.request
+
+from course.runner import sandbox_status
+from course.runner.web.views import sandbox_limits
+from tests.helpers import require_tool
+from tests.servers import Browser, Server, create_user, prepare, production_env
+
+PASSWORD = "a long unusual passphrase"
+SLOW = "import time\ndef lambda_handler(event, context):\n    time.sleep(3)\n    return 'ok'\n"
+PAGES = 8
+
+
+def test_pages_go_to_the_worker_with_a_free_thread(tmp_path, collected_static):
+    status = sandbox_status(sandbox_limits())
+    require_tool(status.ok, f"bubblewrap sandbox unavailable: {status.reason}")
+    env = production_env(tmp_path, collected_static)
+    prepare(env)
+    create_user(env, "learner", PASSWORD)
+    server = Server(env, workers=2, threads=1).start()
+    try:
+        learner = Browser(server.url)
+        learner.login("learner", PASSWORD)
+        outcome = {}
+
+        def run_slow_function():
+            payload = {"runtime": "python", "code": SLOW, "event": {}, "timeout_s": 5}
+            outcome["status"] = learner.post_json("/api/runner/invoke", payload)[0]
+
+        started = time.monotonic()
+        worker = threading.Thread(target=run_slow_function)
+        worker.start()
+        time.sleep(0.8)  # the function is running: one worker has no free thread
+        latencies = []
+        for _ in range(PAGES):
+            began = time.monotonic()
+            with urllib.request.urlopen(f"{server.url}/lessons/docker/", timeout=30) as page:
+                assert page.status == 200
+            latencies.append(time.monotonic() - began)
+        finished = time.monotonic() - started
+        worker.join()
+        assert max(latencies) < 1.0, [round(x, 2) for x in latencies]
+        assert finished < 2.5, "the pages did not all run while the function did: not a test"
+        assert outcome["status"] == 200
+    finally:
+        server.stop()
