@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -30,6 +30,7 @@ from quizzes.models import (
     Question,
     QuestionType,
     Quiz,
+    owner_fields,
 )
 
 SESSION_ATTEMPTS = "quiz_attempt_ids"
@@ -58,40 +59,25 @@ class QuizEmpty(QuizError):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
-class Learner:
-    """Who owns attempts: a signed-in user, or an anonymous browser session."""
-
-    user: object | None = None
-    session_key: str = ""
-
-    @property
-    def is_known(self) -> bool:
-        """False for a visitor without a session: they cannot have attempts yet."""
-        return self.user is not None or bool(self.session_key)
-
-    def condition(self, prefix: str = "") -> Q:
-        """Filter for this learner's attempts; `prefix` reaches them through a relation."""
-        if self.user is not None:
-            return Q(**{f"{prefix}user": self.user})
-        return Q(**{f"{prefix}user__isnull": True, f"{prefix}session_key": self.session_key})
-
-    def attempts(self) -> QuerySet[Attempt]:
-        if not self.is_known:
-            return Attempt.objects.none()
-        return Attempt.objects.filter(self.condition())
-
-    def owner_fields(self) -> dict:
-        if self.user is not None:
-            return {"user": self.user, "session_key": ""}
-        return {"user": None, "session_key": self.session_key}
+def owner_of(request, *, create: bool = False):
+    """Who owns the attempts this request may see: the signed-in user, or else this browser's
+    session key ("" without a session; one is created when `create`, on a POST)."""
+    if request is None:
+        return ""
+    if request.user.is_authenticated:
+        return request.user
+    if create and request.session.session_key is None:
+        request.session.save()
+    return request.session.session_key or ""
 
 
 # --- Starting ------------------------------------------------------------------------------
 
 
-def open_attempt(quiz: Quiz, learner: Learner) -> Attempt | None:
-    return learner.attempts().filter(quiz=quiz, status=AttemptStatus.IN_PROGRESS).first()
+def open_attempt(quiz: Quiz, owner) -> Attempt | None:
+    return (
+        Attempt.objects.owned_by(owner).filter(quiz=quiz, status=AttemptStatus.IN_PROGRESS).first()
+    )
 
 
 def _snapshot(quiz: Quiz, rng: random.Random) -> tuple[list[int], dict[str, list[int]]]:
@@ -114,29 +100,29 @@ def _snapshot(quiz: Quiz, rng: random.Random) -> tuple[list[int], dict[str, list
     return [question.pk for question in questions], order
 
 
-def start_attempt(
-    quiz: Quiz, learner: Learner, rng: random.Random | None = None
-) -> tuple[Attempt, bool]:
-    """The learner's open attempt at this quiz, or a new one: (attempt, created).
+def start_attempt(quiz: Quiz, owner, rng: random.Random | None = None) -> tuple[Attempt, bool]:
+    """The owner's open attempt at this quiz, or a new one: (attempt, created). `owner` is a
+    signed-in user or an anonymous session's key (see owner_of).
 
     Two requests at the same moment (double click, two tabs) end with one open attempt: the
     partial unique constraints let only one insert win, and the loser resumes the winner's.
     """
     for _ in range(3):
-        existing = open_attempt(quiz, learner)
+        existing = open_attempt(quiz, owner)
         if existing is not None:
             return existing, False
         question_ids, choice_order = _snapshot(quiz, rng or random.Random())
         try:
             with transaction.atomic():
-                last = learner.attempts().filter(quiz=quiz).aggregate(last=Max("number"))["last"]
+                mine = Attempt.objects.owned_by(owner).filter(quiz=quiz)
+                last = mine.aggregate(last=Max("number"))["last"]
                 attempt = Attempt.objects.create(
                     quiz=quiz,
                     number=(last or 0) + 1,
                     question_ids=question_ids,
                     choice_order=choice_order,
                     max_score=len(question_ids),
-                    **learner.owner_fields(),
+                    **owner_fields(owner),
                 )
         except IntegrityError:
             continue

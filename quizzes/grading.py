@@ -93,6 +93,19 @@ def passed(points: int, max_points: int, pass_mark: int) -> bool:
     return max_points > 0 and points * 100 >= pass_mark * max_points
 
 
+def lesson_complete(
+    is_read: bool, has_quiz: bool, best: tuple[int, int] | None, pass_mark: int
+) -> bool:
+    """The one completion rule, for /progress/, the home outline and the teacher's matrix: the
+    lesson is read and, if it has a quiz, the best submitted score (points, max points) reaches
+    the pass mark."""
+    if not is_read:
+        return False
+    if not has_quiz:
+        return True
+    return best is not None and passed(*best, pass_mark)
+
+
 def format_answer(value: Decimal, tolerance: Decimal | None = None) -> str:
     """A numeric answer for people: as many decimals as the tolerance, thousands grouped.
 

@@ -7,7 +7,7 @@ number of queries and calls these functions.
 Definitions (also shown to teachers on the analysis page):
 
 - A lesson is complete when it is read and, if it has a quiz, the best submitted score reaches the
-  pass mark: the same rule as the learner's own /progress/ (quizzes/progress.py).
+  pass mark: grading.lesson_complete, the same rule as the learner's own /progress/.
 - Item statistics use each student's FIRST submitted attempt at a quiz, before any retakes could
   teach them the answers.
 - Facility: the percentage of those students who answered the question right.
@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from quizzes.grading import passed, percent
+from quizzes.grading import lesson_complete, percent
 
 # --- Progress matrix ---------------------------------------------------------------------------
 
@@ -160,10 +160,9 @@ def build_matrix(
             record = None
             if lesson.quiz_id is not None:
                 record = records.get((student.id, lesson.quiz_id)) or QuizRecord()
-            quiz_ok = record is None or (
-                record.best is not None and passed(*record.best, pass_mark)
-            )
-            cells.append(Cell(lesson, is_read, record, is_complete=is_read and quiz_ok))
+            best = None if record is None else record.best
+            complete = lesson_complete(is_read, record is not None, best, pass_mark)
+            cells.append(Cell(lesson, is_read, record, is_complete=complete))
         rows.append(MatrixRow(student, tuple(cells)))
     return rows
 

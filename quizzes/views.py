@@ -9,24 +9,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from course.lessons.models import Lesson
 from quizzes import attempts, grading, progress
-from quizzes.attempts import Learner
 from quizzes.models import Attempt, AttemptStatus, Question, Quiz
-
-
-def learner_for(request: HttpRequest, *, create: bool = False) -> Learner:
-    """The signed-in user, or this browser's session (created when `create`: on a POST)."""
-    if request.user.is_authenticated:
-        return Learner(user=request.user)
-    if create and request.session.session_key is None:
-        request.session.save()
-    return Learner(session_key=request.session.session_key or "")
 
 
 def owned_attempt(request: HttpRequest, pk: int) -> Attempt:
     """The attempt, if it is this learner's; anyone else's is a 404, never a 403 that would
     confirm it exists."""
-    learner = learner_for(request)
-    return get_object_or_404(learner.attempts().select_related("quiz__lesson"), pk=pk)
+    owned = Attempt.objects.owned_by(attempts.owner_of(request))
+    return get_object_or_404(owned.select_related("quiz__lesson"), pk=pk)
 
 
 def active_quiz(slug: str) -> Quiz:
@@ -68,8 +58,8 @@ TOO_BIG = "That answer is far too long to be an answer. Nothing was saved; pleas
 @vary_on_headers("HX-Request")
 def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = active_quiz(slug)
-    learner = learner_for(request)
-    mine = list(learner.attempts().filter(quiz=quiz).order_by("-number"))
+    owned = Attempt.objects.owned_by(attempts.owner_of(request))
+    mine = list(owned.filter(quiz=quiz).order_by("-number"))
     submitted = [a for a in mine if a.status == AttemptStatus.SUBMITTED]
     best = max(submitted, key=lambda a: (a.percent, -a.number), default=None)
     return page(
@@ -90,13 +80,13 @@ def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = active_quiz(slug)
-    learner = learner_for(request, create=True)
+    owner = attempts.owner_of(request, create=True)
     try:
-        attempt, _ = attempts.start_attempt(quiz, learner)
+        attempt, _ = attempts.start_attempt(quiz, owner)
     except attempts.QuizError as error:
         messages.error(request, error.message)
         return redirect(quiz)
-    if learner.user is None:
+    if isinstance(owner, str):
         attempts.remember_in_session(request.session, attempt)
     return redirect(attempt)
 

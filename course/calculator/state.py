@@ -12,78 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from django import forms
-
 from course import pricing
 from course.calculator.chart import Chart, build_chart
-
-DEFAULTS = {
-    "requests": "3,000,000",
-    "duration_ms": "120",
-    "memory_mb": "128",
-    "arch": "x86_64",
-    "storage_mb": "512",
-    "free_tier": "1",
-}
-FIELDS = tuple(DEFAULTS)
-MAX_ECHO_CHARS = 60  # what we echo back into a field; the validator rejects anything this long
-
-
-class LambdaPricingForm(forms.Form):
-    """The calculator's typed inputs, rendered by the site's one field template (_field.html).
-
-    Validation stays in pricing.validate_lambda_params (shared with the JSON API and cached in
-    calculate()); clean() only attaches its messages to the fields. The inputs name both their
-    help and their error list in aria-describedby even when there is no error yet, because
-    htmx fills the error lists in out of band while the learner types, without re-rendering
-    (and so without unfocusing) the input.
-    """
-
-    use_required_attribute = False  # a live form: errors are shown as people type
-
-    requests = forms.CharField(
-        label="Requests per month",
-        required=False,
-        help_text="e.g. 3000000, 3,000,000 or 3M",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    duration_ms = forms.CharField(
-        label="Average duration (ms)",
-        required=False,
-        help_text="Per invocation; billed rounded up to 1 ms",
-        widget=forms.NumberInput(attrs={"min": "0", "max": "900000", "step": "any"}),
-    )
-    memory_mb = forms.CharField(
-        label="Memory (MB)",
-        required=False,
-        help_text="128–10,240 MB; common: 128, 512, 1024, 1536, 2048",
-        widget=forms.NumberInput(
-            attrs={"min": "128", "max": "10240", "step": "1", "list": "calc-memory-presets"}
-        ),
-    )
-    storage_mb = forms.CharField(
-        label="Ephemeral storage /tmp (MB)",
-        required=False,
-        help_text="512 MB is included; more is billed",
-        widget=forms.NumberInput(attrs={"min": "512", "max": "10240", "step": "1"}),
-    )
-
-    def __init__(self, calculation: Calculation):
-        super().__init__(data=calculation.values, auto_id=AUTO_ID)
-        self.calculation = calculation
-        for name, form_field in self.fields.items():  # copies: safe to change per form
-            form_field.widget.attrs["aria-describedby"] = (
-                f"{self[name].auto_id}_helptext {self[name].auto_id}_error"
-            )
-
-    def clean(self):
-        for name, message in self.calculation.errors.items():
-            if name in self.fields:
-                self.add_error(name, message)
-        return self.cleaned_data
-
-
-AUTO_ID = "calc-%s"
+from course.calculator.forms import AUTO_ID, FIELDS, LambdaPricingForm, form_values
 
 
 @dataclass
@@ -111,7 +42,7 @@ class Calculation:
     @property
     def form(self) -> LambdaPricingForm:
         """A fresh form per use: the Calculation itself is cached and shared between requests."""
-        return LambdaPricingForm(self)
+        return LambdaPricingForm(self.values)
 
     @property
     def query_string(self) -> str:
@@ -130,19 +61,6 @@ class Calculation:
         return pricing.COMPARISON_ASSUMPTIONS
 
 
-def form_values(params: Mapping[str, str]) -> dict[str, str]:
-    """What the form shows: the learner's input as typed, or the defaults on a first visit."""
-    if not any(name in params for name in FIELDS):
-        return dict(DEFAULTS)
-    values = {}
-    for name in FIELDS:
-        raw = params.get(name)
-        if raw is None:
-            raw = DEFAULTS[name] if name in {"arch", "storage_mb", "free_tier"} else ""
-        values[name] = str(raw)[:MAX_ECHO_CHARS]
-    return values
-
-
 def calculate(params: Mapping[str, str], *, with_chart: bool = True) -> Calculation:
     """The result for these inputs; the same inputs (most visits, every repeated keystroke)
     come from a small per-process cache, since the model is pure. Callers must not mutate it."""
@@ -152,10 +70,11 @@ def calculate(params: Mapping[str, str], *, with_chart: bool = True) -> Calculat
 @lru_cache(maxsize=512)
 def _calculate(items: tuple[tuple[str, str], ...], with_chart: bool) -> Calculation:
     values = dict(items)
-    inputs, errors = pricing.validate_lambda_params(values)
-    calculation = Calculation(values=values, errors=errors)
-    if inputs is None:
-        return calculation
+    form = LambdaPricingForm(values)
+    if not form.is_valid():
+        return Calculation(values=values, errors=form.messages_by_field())
+    inputs = form.inputs
+    calculation = Calculation(values=values)
     calculation.breakdown = pricing.lambda_cost(inputs)
     calculation.fargate = pricing.fargate_monthly_cost(inputs)
     calculation.ec2 = pricing.ec2_monthly_cost(inputs)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from course import pricing
+from course.calculator.forms import LambdaPricingForm
 from course.calculator.state import breakdown_json, calculate
 
 # Pages that embed the calculator: an htmx update pushes *their* URL, so the lesson stays put.
@@ -54,10 +55,7 @@ def lambda_pricing(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def lambda_pricing_api(request: HttpRequest) -> JsonResponse:
-    params = {name: request.GET.get(name) for name in request.GET}
-    for name, default in (("arch", "x86_64"), ("storage_mb", "512"), ("free_tier", "1")):
-        params.setdefault(name, default)
-    inputs, errors = pricing.validate_lambda_params(params)
-    if errors:
-        return JsonResponse({"errors": errors}, status=400)
-    return JsonResponse(breakdown_json(pricing.lambda_cost(inputs)))
+    form = LambdaPricingForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.messages_by_field()}, status=400)
+    return JsonResponse(breakdown_json(pricing.lambda_cost(form.inputs)))

@@ -46,6 +46,18 @@ class LessonSource:
     rendered: Rendered
 
 
+def yaml_problem(error: yaml.YAMLError, first_line: int, quote_hint: str) -> tuple[int, str]:
+    """(file line, reason) for a YAML error in text that starts on the file's `first_line`; for
+    the lesson front matter and the quiz files alike."""
+    # The context mark is where the broken construct starts; the problem mark is where the
+    # parser gave up, often a line later.
+    mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+    reason = getattr(error, "problem", None) or str(error)
+    if "mapping values are not allowed" in reason:
+        reason += f" (text containing ': ' must be put {quote_hint})"
+    return (mark.line + first_line if mark else 1), reason
+
+
 def display_path(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
@@ -108,13 +120,7 @@ def parse_lesson(
     try:
         front = yaml.safe_load(front_text) or {}
     except yaml.YAMLError as error:
-        # The context mark is where the broken construct starts; the problem mark is where
-        # the parser gave up, often a line later.
-        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        reason = getattr(error, "problem", None) or str(error)
-        if "mapping values are not allowed" in reason:
-            reason += " (text containing ': ' must be put in quotes)"
+        line, reason = yaml_problem(error, first_line=2, quote_hint="in quotes")
         return None, [Problem(shown, line, f"front matter is not valid YAML: {reason}")]
     if not isinstance(front, dict):
         return None, [Problem(shown, 2, "front matter must be 'key: value' lines")]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import unescape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +21,7 @@ from django.db.models import (
     Count,
     Exists,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,8 +30,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
+from course.common.text import html_to_text
 from course.lessons.models import Lesson, LessonRead
 from quizzes import grading, reports
 from quizzes.models import (
@@ -153,11 +153,8 @@ class Matrix:
     @property
     def columns(self) -> list[dict]:
         """Header cells: each with the ?sort= it links to and its aria-sort."""
-        columns = [
-            {"key": "name", "title": "Student"},
-            {"key": "completion", "title": "Completion"},
-        ]
-        columns += [{"key": lesson.slug, "title": lesson.title} for lesson in self.lessons]
+        columns: list[dict] = [{"key": "name"}, {"key": "completion"}]  # titled by the template
+        columns += [{"key": lesson.slug, "lesson": lesson} for lesson in self.lessons]
         for column in columns:
             column["param"] = self.sort.toggled_param(column["key"])
             column["aria_sort"] = self.sort.aria(column["key"])
@@ -194,11 +191,6 @@ def first_attempts(students_ids: QuerySet) -> QuerySet:
     )
 
 
-def plain(html: str) -> str:
-    """Authored HTML as text, for hints and CSV cells: tags gone, entities decoded."""
-    return " ".join(unescape(strip_tags(html)).split())
-
-
 def section_url(lesson_slug: str, section: str) -> str:
     return f"{reverse('lesson', kwargs={'slug': lesson_slug})}#{section}"
 
@@ -232,7 +224,7 @@ def class_analysis(classroom: Classroom) -> list[reports.QuizAnalysis]:
         .order_by("question_id", "order", "pk")
         .values_list("pk", "question_id", "text_html")
     ):
-        wrong_by_question[question_id].append((cid, plain(html), html))
+        wrong_by_question[question_id].append((cid, html_to_text(html), html))
 
     first = first_attempts(students_ids).values("pk")
     score = Cast("attempt__score", BigIntegerField())
@@ -282,7 +274,7 @@ def class_analysis(classroom: Classroom) -> list[reports.QuizAnalysis]:
                 number=len(quiz_items) + 1,
                 key=question["key"],
                 prompt_html=question["prompt_html"],
-                prompt_text=plain(question["prompt_html"]),
+                prompt_text=html_to_text(question["prompt_html"]),
                 section_url=section_url(question["quiz__lesson__slug"], anchor),
                 section_title=title,
                 sums=stats,
@@ -317,11 +309,8 @@ class AnswerView:
     given_html: list[str] = field(default_factory=list)  # picked choices, as authored
     given_text: str = ""  # a numeric answer as typed
     correct_html: list[str] = field(default_factory=list)
-    correct_text: str = ""
-
-    @property
-    def verdict(self) -> str:
-        return "✓ Right" if self.is_correct else "✗ Wrong"
+    correct_text: str = ""  # a numeric question's answer (± tolerance)
+    unit: str = ""  # a numeric question's unit, shown after both
 
     @property
     def answered(self) -> bool:
@@ -380,8 +369,26 @@ def class_student(classroom: Classroom, user_id: int) -> reports.StudentInfo | N
     return None if row is None else student_info(row)
 
 
+def answer_view(answer: Answer, number: int) -> AnswerView:
+    question = answer.question
+    view = AnswerView(
+        number=number,
+        prompt_html=question.prompt_html,
+        is_correct=answer.is_correct,
+        given_html=[pick.choice.text_html for pick in answer.picks.all()],
+        correct_html=[choice.text_html for choice in question.right_choices],
+    )
+    if question.type == QuestionType.NUMERIC:
+        view.unit = question.unit
+        view.given_text = answer.raw_value
+        if question.answer_number is not None:
+            view.correct_text = grading.format_answer(question.answer_number, question.tolerance)
+    return view
+
+
 def student_report(student: reports.StudentInfo) -> StudentReport:
-    """Reading history, every attempt and every submitted answer: six queries."""
+    """Reading history, every attempt and every submitted answer: six queries (lessons, reads,
+    attempts, their answers with the questions, the choices picked, the right choices)."""
     lessons = lesson_infos()
     by_quiz = {lesson.quiz_id: lesson for lesson in lessons if lesson.quiz_id is not None}
     reads = {
@@ -390,97 +397,47 @@ def student_report(student: reports.StudentInfo) -> StudentReport:
         .order_by()
         .values_list("lesson_id", "first_read_at", "last_read_at")
     }
-    attempts: dict[int, AttemptView] = {}
-    quiz_of: dict[int, int] = {}
-    order: dict[int, list[int]] = {}  # submitted attempt -> its questions, as asked
-    for row in (
+    answers = Answer.objects.filter(attempt__status=AttemptStatus.SUBMITTED).select_related(
+        "question"
+    )
+    rows = (
         Attempt.objects.filter(user_id=student.id, quiz_id__in=list(by_quiz))
         .exclude(status=AttemptStatus.ABANDONED)
         .order_by("quiz_id", "number")
-        .values(
-            "pk",
-            "quiz_id",
-            "number",
-            "status",
-            "score",
-            "max_score",
-            "started_at",
-            "submitted_at",
-            "question_ids",
+        .prefetch_related(
+            Prefetch("answers", queryset=answers),
+            Prefetch(
+                "answers__picks",
+                queryset=AnswerChoice.objects.select_related("choice").order_by(
+                    "choice__order", "choice_id"
+                ),
+            ),
+            Prefetch(
+                "answers__question__choices",
+                queryset=Choice.objects.filter(is_correct=True),  # Meta orders them as asked
+                to_attr="right_choices",
+            ),
         )
-    ):
-        pk = row["pk"]
-        attempts[pk] = AttemptView(
-            pk,
-            row["number"],
-            row["status"],
-            row["score"],
-            row["max_score"],
-            row["started_at"],
-            row["submitted_at"],
+    )
+    attempts: dict[int, AttemptView] = {}
+    quiz_of: dict[int, int] = {}
+    for row in rows:
+        view = AttemptView(
+            row.pk,
+            row.number,
+            row.status,
+            row.score,
+            row.max_score,
+            row.started_at,
+            row.submitted_at,
         )
-        quiz_of[pk] = row["quiz_id"]
-        if row["status"] == AttemptStatus.SUBMITTED:
-            order[pk] = list(row["question_ids"])
-
-    correct: dict[int, list[str]] = defaultdict(list)
-    for question_id, html in (
-        Choice.objects.filter(question__quiz_id__in=list(by_quiz), is_correct=True)
-        .order_by("question_id", "order", "pk")
-        .values_list("question_id", "text_html")
-    ):
-        correct[question_id].append(html)
-
-    answers: dict[tuple[int, int], AnswerView] = {}
-    for row in (
-        Answer.objects.filter(attempt_id__in=list(order))
-        .order_by()
-        .values(
-            "pk",
-            "attempt_id",
-            "question_id",
-            "is_correct",
-            "raw_value",
-            "number_value",
-            "question__prompt_html",
-            "question__type",
-            "question__unit",
-            "question__answer_number",
-            "question__tolerance",
-        )
-    ):
-        view = AnswerView(
-            number=0,
-            prompt_html=row["question__prompt_html"],
-            is_correct=row["is_correct"],
-            correct_html=correct.get(row["question_id"], []),
-        )
-        if row["question__type"] == QuestionType.NUMERIC:
-            unit = f" {row['question__unit']}" if row["question__unit"] else ""
-            if row["raw_value"]:
-                view.given_text = row["raw_value"] + unit
-            if row["question__answer_number"] is not None:
-                view.correct_text = (
-                    grading.format_answer(
-                        row["question__answer_number"], row["question__tolerance"]
-                    )
-                    + unit
-                )
-        answers[(row["attempt_id"], row["question_id"])] = view
-    for attempt_id, question_id, html in (
-        AnswerChoice.objects.filter(answer__attempt_id__in=list(order))
-        .order_by("choice__order", "choice_id")
-        .values_list("answer__attempt_id", "answer__question_id", "choice__text_html")
-    ):
-        view = answers.get((attempt_id, question_id))
-        if view is not None:
-            view.given_html.append(html)
-    for attempt_id, question_ids in order.items():
-        for position, question_id in enumerate(question_ids, start=1):
-            view = answers.get((attempt_id, question_id))
-            if view is not None:
-                view.number = position
-                attempts[attempt_id].answers.append(view)
+        attempts[row.pk] = view
+        quiz_of[row.pk] = row.quiz_id
+        by_question = {answer.question_id: answer for answer in row.answers.all()}
+        for position, question_id in enumerate(row.question_ids, start=1):
+            answer = by_question.get(question_id)
+            if answer is not None:
+                view.answers.append(answer_view(answer, position))
 
     by_lesson: dict[int, list[AttemptView]] = defaultdict(list)
     for pk, attempt in attempts.items():

@@ -169,7 +169,7 @@ def test_the_base_fixture_file_is_valid(db, content_dir):
         ),
         pytest.param(
             lambda t: t.replace("lesson: docker", "lesson: kubernetes"),
-            "docker.yaml:1: lesson 'kubernetes' does not exist in course/content",
+            "docker.yaml:1: lesson 'kubernetes' does not exist in course/lessons/content",
             id="unknown-lesson",
         ),
         pytest.param(

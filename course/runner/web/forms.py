@@ -93,7 +93,7 @@ class AsSent(forms.Widget):
 class RunForm(forms.Form):
     """One run request, from the page's form (see form_data) or the JSON API's body.
 
-    Valid, it holds ``invocation_request``; invalid, ``error_messages()`` gives one message per
+    Valid, it holds ``invocation_request``; invalid, ``messages_by_field()`` gives one message per
     field, each also saying what real Lambda allows.
     """
 
@@ -162,7 +162,7 @@ class RunForm(forms.Form):
             )
         return cleaned
 
-    def error_messages(self) -> dict[str, str]:
+    def messages_by_field(self) -> dict[str, str]:
         return {name: errors[0] for name, errors in self.errors.items()}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
@@ -60,7 +61,7 @@ class Outcome:
 
     def json_bytes(self) -> bytes:
         if self.invocation is not None:
-            return self.invocation.to_json(**self.body)
+            return self.invocation.to_json(**json_numbers(self.body))
         return json.dumps(self.body, ensure_ascii=False, allow_nan=False).encode()
 
     @cached_property
@@ -84,6 +85,21 @@ class Outcome:
     def response_note(self) -> str:
         """Says when only the start is shown; empty when everything is."""
         return self._shown[1]
+
+
+def unavailable(reason: str, how_to_fix: str) -> Outcome:
+    """503: the sandbox (or the runtime asked for) cannot run code here, and how to fix that."""
+    return Outcome(
+        503,
+        {"errorType": "ServiceUnavailable", "reason": reason, "how_to_fix": how_to_fix},
+        errors={"sandbox": f"{reason} {how_to_fix}".strip()},
+    )
+
+
+def json_numbers(body: dict) -> dict:
+    """The body as the API sends it: the run's cost stays an exact Decimal up to here, and goes
+    out as a JSON number."""
+    return {key: float(v) if isinstance(v, Decimal) else v for key, v in body.items()}
 
 
 def shown_json(raw: bytes) -> tuple[str, str]:
@@ -128,7 +144,7 @@ def execute(user, data: Mapping[str, object]) -> Outcome:
     ``data`` comes from parse_json (API) or form_data (page), so its event is standard JSON."""
     form = RunForm(data)
     if not form.is_valid():
-        errors = form.error_messages()
+        errors = form.messages_by_field()
         return Outcome(400, {"errors": errors}, errors=errors)
     request = form.invocation_request
     try:
@@ -148,11 +164,7 @@ def execute(user, data: Mapping[str, object]) -> Outcome:
     if not status.ok or not info.available:
         reason = status.reason if not status.ok else info.reason
         fix = status.how_to_fix if not status.ok else "Install it on the server (see README)."
-        return Outcome(
-            503,
-            {"errorType": "ServiceUnavailable", "reason": reason, "how_to_fix": fix},
-            errors={"sandbox": f"{reason} {fix}".strip()},
-        )
+        return unavailable(reason, fix)
     slots, rate = limiters()
     try:
         rate.hit(str(user.pk))
@@ -168,16 +180,8 @@ def execute(user, data: Mapping[str, object]) -> Outcome:
             "retryAfterSeconds": round(throttled.retry_after_s, 1),
         }
         return Outcome(429, body, errors={"throttled": str(throttled)})
-    except runner.SandboxUnavailable as unavailable:
-        return Outcome(
-            503,
-            {
-                "errorType": "ServiceUnavailable",
-                "reason": unavailable.reason,
-                "how_to_fix": unavailable.how_to_fix,
-            },
-            errors={"sandbox": f"{unavailable.reason} {unavailable.how_to_fix}".strip()},
-        )
+    except runner.SandboxUnavailable as sandbox_down:
+        return unavailable(sandbox_down.reason, sandbox_down.how_to_fix)
     except (ValueError, RecursionError) as invalid:
         # The runner's own checks (validate() should have caught it first): still the
         # learner's input, so a 400 that says what, never a 500.
@@ -185,7 +189,7 @@ def execute(user, data: Mapping[str, object]) -> Outcome:
         return Outcome(400, {"errors": {"request": message}}, errors={"request": message})
     cost = pricing.invocation_cost(request.memory_mb, invocation.report["billed_duration_ms"])
     # Everything but the result, which json_bytes() splices in as the raw text it is.
-    body: dict = {"cost_usd": float(cost)}
+    body: dict = {"cost_usd": cost}
     if invocation.hint:
         body["hint"] = invocation.hint
     return Outcome(200, body, invocation=invocation)

@@ -1,7 +1,5 @@
 """The function runner as a live component that lessons embed with a [[function-runner]] line."""
 
-from decimal import Decimal
-
 from django import template
 
 from course import pricing
@@ -19,5 +17,6 @@ def function_runner(context):
 
 
 @register.filter
-def usd_float(amount) -> str:
-    return pricing.format_usd(Decimal(str(amount)))
+def usd(amount) -> str:
+    """The run's cost for display; exact to the last figure shown (see pricing.format_usd)."""
+    return pricing.format_usd(amount)
