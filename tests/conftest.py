@@ -28,6 +28,23 @@ def pytest_configure(config):
     _long_listen_queue()
 
 
+# Tests that use these fixtures start a server or a sandbox; they are marked here, once, so that
+# `make test-fast` (-m "not e2e and not sandbox and not server") leaves every one of them out.
+MARKED_BY_FIXTURE = {
+    "live_server": "server",
+    "collected_static": "server",
+    "sandbox": "sandbox",  # tests/runner/web: the real sandbox, behind the web views
+    "limits": "sandbox",  # tests/runner: SandboxLimits for real runs
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in MARKED_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real course content once into the test database."""

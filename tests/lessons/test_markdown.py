@@ -1,6 +1,7 @@
 """The one markdown configuration: every feature lessons rely on."""
 
 import pytest
+from django.conf import settings
 
 from course.lessons.markdown import EMBED_MARKER_RE, MarkdownError, render, render_inline
 
@@ -79,3 +80,12 @@ def test_reading_time_counts_words():
 
 def test_inline_rendering_drops_the_paragraph():
     assert render_inline("Use **Fargate**.") == "Use <strong>Fargate</strong>."
+
+
+def test_the_generated_code_colours_are_up_to_date():
+    """static/css/pygments.css is generated (make pygments-css); site.css is hand-written."""
+    from django.core.management import call_command
+
+    call_command("pygments_css", "--check")
+    site_css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    assert ".highlight .k " not in site_css

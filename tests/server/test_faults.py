@@ -17,6 +17,8 @@ import pytest
 from tests.helpers import require_tool
 from tests.servers import Browser, Server, create_user, manage, prepare, production_env, quiz_form
 
+pytestmark = pytest.mark.server
+
 PASSWORD = "a long unusual passphrase"
 LEARNERS = 12
 
@@ -61,6 +63,7 @@ def sqlite_server_env(tmp_path, collected_static):
 def test_killed_workers_lose_no_committed_answer_and_leave_no_half_written_attempt(
     sqlite_server_env,
 ):
+
     env = sqlite_server_env
     for n in range(LEARNERS):
         create_user(env, f"crash{n}", PASSWORD)

@@ -82,6 +82,7 @@ def deploy_env(**extra):
     return env
 
 
+@pytest.mark.server
 def test_check_deploy_passes_with_production_settings(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -93,6 +94,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.server
 def test_missing_allowed_hosts_is_a_startup_error(tmp_path):
     env = deploy_env(DJANGO_VAR_DIR=str(tmp_path))
     del env["DJANGO_ALLOWED_HOSTS"]
@@ -186,6 +188,7 @@ def readme_deployment_exports():
     return {k: v for k, v in variables.items() if k not in ("PATH", "PWD", "SHLVL", "_")}
 
 
+@pytest.mark.server
 def test_check_deploy_passes_with_the_readmes_documented_environment(tmp_path):
     documented = readme_deployment_exports()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}

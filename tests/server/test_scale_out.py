@@ -24,6 +24,8 @@ from tests.servers import (
     quiz_form,
 )
 
+pytestmark = pytest.mark.server
+
 PASSWORD = "a long unusual passphrase"
 FAST = "def lambda_handler(event, context):\n    return 'ok'\n"
 SLOW = "import time\ndef lambda_handler(event, context):\n    time.sleep(3)\n    return 'ok'\n"

@@ -15,6 +15,7 @@ from tests.servers import Server, prepare, production_env
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.server
 @pytest.mark.parametrize(
     ("missing", "message"),
     [

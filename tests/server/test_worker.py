@@ -1,6 +1,6 @@
 """A gunicorn worker whose threads are all busy leaves new connections to the other workers.
 
-Two workers of one thread each: a learner's function that runs for three seconds fills one of
+Two workers of one thread each: a learner's function that runs for eight seconds fills one of
 them. The stock gthread worker would still accept about half of the page requests that follow,
 and each would wait for the function to end; course.server.worker.ThreadWorker stops accepting
 while its threads are busy, so every page is answered at once by the other worker.
@@ -10,13 +10,19 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 from course.runner import sandbox_status
 from course.runner.web.views import sandbox_limits
 from tests.helpers import require_tool
 from tests.servers import Browser, Server, create_user, prepare, production_env
 
+pytestmark = pytest.mark.server
+
 PASSWORD = "a long unusual passphrase"
-SLOW = "import time\ndef lambda_handler(event, context):\n    time.sleep(3)\n    return 'ok'\n"
+# Long, so that the bounds below can be generous (a loaded machine must not fail the test) and
+# still tell the two workers apart: a page queued behind the function would wait ~7 s.
+SLOW = "import time\ndef lambda_handler(event, context):\n    time.sleep(8)\n    return 'ok'\n"
 PAGES = 8
 
 
@@ -33,7 +39,7 @@ def test_pages_go_to_the_worker_with_a_free_thread(tmp_path, collected_static):
         outcome = {}
 
         def run_slow_function():
-            payload = {"runtime": "python", "code": SLOW, "event": {}, "timeout_s": 5}
+            payload = {"runtime": "python", "code": SLOW, "event": {}, "timeout_s": 10}
             outcome["status"] = learner.post_json("/api/runner/invoke", payload)[0]
 
         started = time.monotonic()
@@ -48,8 +54,9 @@ def test_pages_go_to_the_worker_with_a_free_thread(tmp_path, collected_static):
             latencies.append(time.monotonic() - began)
         finished = time.monotonic() - started
         worker.join()
-        assert max(latencies) < 1.0, [round(x, 2) for x in latencies]
-        assert finished < 2.5, "the pages did not all run while the function did: not a test"
+        # Safety bounds, not a benchmark (make bench measures pages beside running functions).
+        assert max(latencies) < 3.0, [round(x, 2) for x in latencies]
+        assert finished < 7.0, "the pages did not all run while the function did: not a test"
         assert outcome["status"] == 200
     finally:
         server.stop()
