@@ -9,7 +9,6 @@ that the lesson template replaces with a live component (calculator, function ru
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -22,6 +21,8 @@ from markdown.extensions.toc import slugify
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+
+from course.common.text import html_to_text
 
 EMBEDS = {
     "lambda-pricing": "Lambda pricing calculator",
@@ -254,7 +255,7 @@ def render_inline(text: str) -> str:
 
 def _flatten(tokens: list[dict]):
     for token in tokens:
-        yield {"id": token["id"], "title": html.unescape(token["name"]), "level": token["level"]}
+        yield {"id": token["id"], "title": html_to_text(token["name"]), "level": token["level"]}
         yield from _flatten(token["children"])
 
 

@@ -68,7 +68,7 @@ REQUEST_TEACHES = "_teaches"
 
 def request_teaches(request) -> bool:
     """is_teacher for the signed-in user, answered at most once per request (free when the
-    user came from quizzes.auth.TeacherAwareBackend; one query for older sessions)."""
+    user came from TeacherAwareBackend below; one query for older sessions)."""
     if not hasattr(request, REQUEST_TEACHES):
         setattr(request, REQUEST_TEACHES, is_teacher(request.user))
     return getattr(request, REQUEST_TEACHES)

@@ -23,7 +23,7 @@ from quizzes.models import (
     Classroom,
     Enrollment,
 )
-from quizzes.teach import queries as teaching
+from quizzes.teach import queries
 from quizzes.teach.access import taught_class, teacher_required
 from quizzes.teach.csv import analysis_csv_rows, csv_response, matrix_csv_rows
 from quizzes.teach.forms import ClassroomForm, CoTeacherForm, JoinForm
@@ -58,7 +58,7 @@ def teach_home(request: HttpRequest) -> HttpResponse:
             return HttpResponseClientRedirect(classroom.get_absolute_url())
         return redirect(classroom)
     status = 400 if request.method == "POST" else 200
-    context = {"classes": teaching.classes_taught(request.user), "form": form}
+    context = {"classes": queries.classes_taught(request.user), "form": form}
     return page(request, "home", context, status=status)
 
 
@@ -69,8 +69,8 @@ def join_url(request: HttpRequest, classroom: Classroom) -> str:
 def class_context(request: HttpRequest, classroom: Classroom, **extra) -> dict:
     return {
         "classroom": classroom,
-        "matrix": teaching.progress_matrix(classroom, request.GET.get("sort")),
-        "teachers": teaching.teacher_names(classroom),
+        "matrix": queries.progress_matrix(classroom, request.GET.get("sort")),
+        "teachers": queries.teacher_names(classroom),
         "join_url": join_url(request, classroom),
         "teacher_form": CoTeacherForm(classroom=classroom),
         **extra,
@@ -84,7 +84,7 @@ def class_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Join code, teachers and the progress matrix; htmx (sorting) gets the matrix alone."""
     classroom = taught_class(request, pk)
     if request.htmx:
-        matrix = teaching.progress_matrix(classroom, request.GET.get("sort"))
+        matrix = queries.progress_matrix(classroom, request.GET.get("sort"))
         return render(request, "teach/_matrix.html", {"classroom": classroom, "matrix": matrix})
     return render(request, "teach/class.html", class_context(request, classroom))
 
@@ -133,7 +133,7 @@ def add_teacher(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             context = {
                 "classroom": classroom,
-                "teachers": teaching.teacher_names(classroom),
+                "teachers": queries.teacher_names(classroom),
                 "teacher_form": CoTeacherForm(classroom=classroom),
                 "note": note,
             }
@@ -143,7 +143,7 @@ def add_teacher(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         context = {
             "classroom": classroom,
-            "teachers": teaching.teacher_names(classroom),
+            "teachers": queries.teacher_names(classroom),
             "teacher_form": form,
         }
         return render(request, "teach/_teachers.html", context)
@@ -164,7 +164,7 @@ def remove_teacher(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     teacher remains."""
     classroom = taught_class(request, pk)
     if request.method == "GET":
-        teachers = dict(teaching.teacher_names(classroom))
+        teachers = dict(queries.teacher_names(classroom))
         if user_id not in teachers:
             raise Http404("No such teacher in this class.")
         if len(teachers) == 1:
@@ -188,7 +188,7 @@ def remove_teacher(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     with transaction.atomic():
         # Lock the class row: two teachers removing each other at once must not leave none.
         Classroom.objects.select_for_update().get(pk=classroom.pk)
-        teachers = dict(teaching.teacher_names(classroom))
+        teachers = dict(queries.teacher_names(classroom))
         if user_id not in teachers:
             raise Http404("No such teacher in this class.")
         if len(teachers) == 1:
@@ -247,7 +247,7 @@ def analysis_page(request: HttpRequest, pk: int) -> HttpResponse:
     classroom = taught_class(request, pk)
     context = {
         "classroom": classroom,
-        "quizzes": teaching.class_analysis(classroom),
+        "quizzes": queries.class_analysis(classroom),
         "facility_flag": reports.FACILITY_FLAG_BELOW,
         "discrimination_flag": reports.DISCRIMINATION_FLAG_BELOW,
         "min_responses": reports.MIN_RESPONSES_FOR_FLAGS,
@@ -261,10 +261,10 @@ def analysis_page(request: HttpRequest, pk: int) -> HttpResponse:
 def student_page(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     """One student's reading history, attempts and answers; 404 unless they are in the class."""
     classroom = taught_class(request, pk)
-    student = teaching.class_student(classroom, user_id)
+    student = queries.class_student(classroom, user_id)
     if student is None:
         raise Http404("No such student in this class.")
-    report = teaching.student_report(student)
+    report = queries.student_report(student)
     return page(request, "student", {"classroom": classroom, "report": report})
 
 
@@ -273,7 +273,7 @@ def student_page(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
 @never_cache
 def matrix_csv(request: HttpRequest, pk: int) -> HttpResponse:
     classroom = taught_class(request, pk)
-    matrix = teaching.progress_matrix(classroom, request.GET.get("sort"))
+    matrix = queries.progress_matrix(classroom, request.GET.get("sort"))
     rows = matrix_csv_rows(matrix.rows, matrix.lessons)
     return csv_response(f"{classroom.file_slug}-progress.csv", rows)
 
@@ -283,9 +283,7 @@ def matrix_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def analysis_csv(request: HttpRequest, pk: int) -> HttpResponse:
     classroom = taught_class(request, pk)
-    rows = analysis_csv_rows(
-        teaching.class_analysis(classroom), absolute=request.build_absolute_uri
-    )
+    rows = analysis_csv_rows(queries.class_analysis(classroom), absolute=request.build_absolute_uri)
     return csv_response(f"{classroom.file_slug}-analysis.csv", rows)
 
 
@@ -296,7 +294,7 @@ def analysis_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def my_classes(request: HttpRequest) -> HttpResponse:
-    enrollments = teaching.classes_joined(request.user)
+    enrollments = queries.classes_joined(request.user)
     return page(request, "classes", {"enrollments": enrollments})
 
 
