@@ -24,7 +24,7 @@ run: setup ## Set up everything and serve the site with SQLite at http://$(HOST)
 test: setup ## Set up everything and run every test (unit, sandbox, browser)
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest
 
-# Everything but the browser, sandbox and server-process tests (and the benchmarks): seconds.
+# Everything but the browser, sandbox and server-process tests (and the benchmarks): under a minute.
 test-fast: venv ## Unit and view tests only, for quick iteration
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not e2e and not sandbox and not server and not bench"
 
