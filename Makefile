@@ -15,7 +15,7 @@ SYSTEM_TOOLS := bwrap:bubblewrap chromium:chromium chromedriver:chromium-driver 
 WORKERS ?= 3
 THREADS ?= 8
 
-.PHONY: run test test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean bench
+.PHONY: run test test-fast test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean pygments-css
 
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
@@ -23,6 +23,10 @@ run: setup ## Set up everything and serve the site with SQLite at http://$(HOST)
 
 test: setup ## Set up everything and run every test (unit, sandbox, browser)
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest
+
+# Everything but the browser, sandbox and server-process tests (and the benchmarks): under a minute.
+test-fast: venv ## Unit and view tests only, for quick iteration
+	DJANGO_DEBUG=0 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not e2e and not sandbox and not server and not bench"
 
 setup: system-deps venv migrate content
 
@@ -42,7 +46,7 @@ serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files 
 	DJANGO_DEBUG=0 $(MANAGE) createcachetable
 	DJANGO_DEBUG=0 $(MANAGE) collectstatic --noinput -v0
 	DJANGO_DEBUG=0 $(MANAGE) sync_content
-	DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server_worker.ThreadWorker --graceful-timeout 20 --access-logfile -
+	DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
 
 venv: $(STAMP)
 
@@ -82,10 +86,14 @@ loadtest: venv ## Drive a running server (make serve) at HOST:PORT with wrk and 
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python -m tests.load.loadtest --url http://$(HOST):$(PORT)
 
-bench: setup ## The runner's overhead, pages while 20 functions run, and what a 6 MB result costs
+bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB result, a class of 500
 	$(BIN)/python -m course.runner.bench --runs 30
+	DJANGO_DEBUG=0 $(BIN)/python -m pytest -q -s -p no:cacheprovider -m bench
 	$(BIN)/python -m tests.load.bench_runner_load
 	$(BIN)/python -m tests.load.bench_big_results
+
+pygments-css: venv ## Regenerate static/css/pygments.css (code colours) from course/lessons/markdown.py
+	DJANGO_DEBUG=1 $(MANAGE) pygments_css
 
 lint: venv
 	$(BIN)/ruff check .

@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from types import MappingProxyType
 
-from course import numbers
+from course.common import numbers
 
 # --- AWS limits (facts about the services, not prices) ------------------------------------------
 
@@ -493,7 +493,7 @@ _FALSE_WORDS = frozenset({"0", "false", "off", "no"})
 
 def parse_request_count(text: str) -> int:
     """A monthly request count as people write it: 3000000, 3,000,000, 3 000 000, 3M, 250k, 2B,
-    3.2e6. The same parser reads numeric quiz answers (course/numbers.py), so both accept and
+    3.2e6. The same parser reads numeric quiz answers (course/common/numbers.py), so both accept and
     refuse the same things with the same words.
 
     Raises ValueError with a message that says what to type instead.
@@ -533,15 +533,39 @@ def _param(params: Mapping[str, str], name: str) -> str | None:
     return text or None
 
 
+# The calculator's inputs, as typed, on a first visit; the optional ones also stand in for a
+# parameter left out (or blank) anywhere: the calculator page, its JSON API, a quiz's pricing block.
+LAMBDA_DEFAULTS = {
+    "requests": "3,000,000",
+    "duration_ms": "120",
+    "memory_mb": "128",
+    "arch": ARCHITECTURES[0],
+    "storage_mb": str(STORAGE_MIN_MB),
+    "free_tier": "1",
+}
+LAMBDA_OPTIONAL_PARAMS = ("arch", "storage_mb", "free_tier")
+
+
+def _with_defaults(params: Mapping[str, str]) -> dict[str, str | None]:
+    """The parameters the model reads, the optional ones defaulted when missing or blank. Reads
+    with .get(), so a QueryDict gives each parameter's last value, as a form field does."""
+    values = {name: params.get(name) for name in LAMBDA_DEFAULTS}
+    for name in LAMBDA_OPTIONAL_PARAMS:
+        if _param(values, name) is None:
+            values[name] = LAMBDA_DEFAULTS[name]
+    return values
+
+
 def validate_lambda_params(
     params: Mapping[str, str],
 ) -> tuple[LambdaInputs | None, dict[str, str]]:
     """Turn query-string parameters into LambdaInputs, or explain every parameter that is wrong.
 
     requests, duration_ms and memory_mb are required; arch, storage_mb and free_tier default to
-    x86_64, 512 and on. Never raises on any string input.
+    LAMBDA_DEFAULTS (x86_64, 512 and on). Never raises on any string input.
     """
     errors: dict[str, str] = {}
+    params = _with_defaults(params)
 
     requests = 0
     raw = _param(params, "requests")
@@ -578,33 +602,26 @@ def validate_lambda_params(
 
     arch = ARCHITECTURES[0]
     raw = _param(params, "arch")
-    if raw is not None:
-        if raw.lower() in ARCHITECTURES:
-            arch = raw.lower()
-        else:
-            errors["arch"] = ARCH_MESSAGE
+    if raw.lower() in ARCHITECTURES:
+        arch = raw.lower()
+    else:
+        errors["arch"] = ARCH_MESSAGE
 
     storage = STORAGE_MIN_MB
-    raw = _param(params, "storage_mb")
-    if raw is not None:
-        parsed_storage = _parse_whole_mb(raw)
-        if parsed_storage is None:
-            errors["storage_mb"] = STORAGE_FORMAT_MESSAGE
-        elif not STORAGE_MIN_MB <= parsed_storage <= STORAGE_MAX_MB:
-            errors["storage_mb"] = STORAGE_RANGE_MESSAGE
-        else:
-            storage = parsed_storage
+    parsed_storage = _parse_whole_mb(_param(params, "storage_mb"))
+    if parsed_storage is None:
+        errors["storage_mb"] = STORAGE_FORMAT_MESSAGE
+    elif not STORAGE_MIN_MB <= parsed_storage <= STORAGE_MAX_MB:
+        errors["storage_mb"] = STORAGE_RANGE_MESSAGE
+    else:
+        storage = parsed_storage
 
     free_tier = True
-    raw = _param(params, "free_tier")
-    if raw is not None:
-        word = raw.lower()
-        if word in _TRUE_WORDS:
-            free_tier = True
-        elif word in _FALSE_WORDS:
-            free_tier = False
-        else:
-            errors["free_tier"] = FREE_TIER_MESSAGE
+    word = _param(params, "free_tier").lower()
+    if word in _FALSE_WORDS:
+        free_tier = False
+    elif word not in _TRUE_WORDS:
+        errors["free_tier"] = FREE_TIER_MESSAGE
 
     if errors:
         return None, errors

@@ -42,8 +42,11 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "course",
+    "course.lessons",  # label "course": its tables and migrations kept that name
+    "course.calculator",
+    "course.runner.web",
     "quizzes",
+    "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -55,17 +58,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "course.middleware.StaticFilesMiddleware",  # WhiteNoise
+    "course.server.middleware.StaticFilesMiddleware",  # WhiteNoise
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "course.reads.clear_claimed_reads",
+    "course.lessons.reads.clear_claimed_reads",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "course.middleware.content_security_policy",
-    "course.middleware.DatabaseUnavailableMiddleware",
+    "course.server.middleware.content_security_policy",
+    "course.server.middleware.DatabaseUnavailableMiddleware",
 ]
 
 # The first loads the user with whether they teach (the "Teach" link, every page) in one query;
@@ -161,7 +164,7 @@ else:
         }
     }
 
-# Rendered pages for anonymous readers, per process (see course/page_cache.py).
+# Rendered pages for anonymous readers, per process (see course/server/page_cache.py).
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60, minimum=0)
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -191,7 +194,7 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; object-src 'none'"
 )
 
-# Log-in throttling (course/login_throttle.py).
+# Log-in throttling (course/accounts/throttle.py).
 LOGIN_THROTTLE_PER_ACCOUNT = envint("LOGIN_THROTTLE_PER_ACCOUNT", 5, minimum=1)
 LOGIN_THROTTLE_PER_ADDRESS = envint("LOGIN_THROTTLE_PER_ADDRESS", 30, minimum=1)
 LOGIN_THROTTLE_WINDOW_S = envint("LOGIN_THROTTLE_WINDOW_S", 900, minimum=1)
@@ -205,7 +208,7 @@ LOGGING = {
 }
 
 # Course settings.
-COURSE_CONTENT_DIR = BASE_DIR / "course" / "content"
+COURSE_CONTENT_DIR = BASE_DIR / "course" / "lessons" / "content"
 QUIZ_CONTENT_DIR = BASE_DIR / "quizzes" / "content"
 QUIZ_PASS_MARK = envint("QUIZ_PASS_MARK", 70, minimum=0)
 if QUIZ_PASS_MARK > 100:

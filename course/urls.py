@@ -1,22 +1,14 @@
+"""The site's URLs: each feature's own urls.py, in the order they are matched."""
+
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from course import accounts, health, views
-from course.login_throttle import ThrottledAuthenticationForm
-
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("lessons/<slug:slug>/", views.lesson_detail, name="lesson"),
-    path("", include("course.tools_urls")),
+    path("", include("course.lessons.urls")),
+    path("", include("course.calculator.urls")),
+    path("", include("course.runner.web.urls")),
     path("", include("quizzes.urls")),
-    path("healthz", health.healthz, name="healthz"),
-    path("accounts/signup/", accounts.signup, name="signup"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
-        name="login",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("course.server.urls")),
+    path("accounts/", include("course.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count, Q
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from course.common.text import html_to_text
 from quizzes.models import (
     Answer,
     Attempt,
@@ -30,7 +30,7 @@ class ReadOnlyMixin:
 
 
 def _plain(html: str, length: int = 80) -> str:
-    return Truncator(strip_tags(html)).chars(length)
+    return Truncator(html_to_text(html)).chars(length)
 
 
 class QuestionInline(ReadOnlyMixin, admin.TabularInline):

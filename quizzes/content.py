@@ -8,7 +8,6 @@ numeric answers given as a `pricing:` block are computed here with course/pricin
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Collection, Mapping
@@ -21,8 +20,10 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from course import pricing
-from course.content import ContentError, Problem, display_path
-from course.markdown import MarkdownError, render_inline
+from course.calculator.forms import LambdaPricingForm
+from course.common.text import did_you_mean
+from course.lessons.content import ContentError, Problem, display_path, yaml_problem
+from course.lessons.markdown import MarkdownError, render_inline
 from quizzes import grading
 
 TOP_FIELDS = ("lesson", "questions")
@@ -137,8 +138,7 @@ class _FileChecker:
                 self.problem(key_node, f"'{name}' appears twice in {what} (first on line {first})")
                 continue
             if name not in allowed:
-                hint = difflib.get_close_matches(name, allowed, n=1)
-                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                suggestion = did_you_mean(name, allowed)
                 self.problem(
                     key_node,
                     f"unknown field '{name}' in {what}{suggestion} "
@@ -211,13 +211,8 @@ class _FileChecker:
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
-            # The context mark is where the broken construct starts; the problem mark is where
-            # the parser gave up, often a line later.
-            mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
-            reason = getattr(error, "problem", None) or str(error)
-            if "mapping values are not allowed" in reason:
-                reason += " (text containing ': ' must be put in quotes or after '>-')"
-            self.problem(mark.line + 1 if mark else 1, f"not valid YAML: {reason}")
+            line, reason = yaml_problem(error, first_line=1, quote_hint="in quotes or after '>-'")
+            self.problem(line, f"not valid YAML: {reason}")
             return None
         if root is None:
             self.problem(1, "the file is empty; start it with 'lesson:' and 'questions:'")
@@ -231,11 +226,10 @@ class _FileChecker:
         if lesson is not None:
             lesson_node = top["lesson"][0]
             if self.lessons is not None and lesson not in self.lessons:
-                hint = difflib.get_close_matches(lesson, list(self.lessons), n=1)
-                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                suggestion = did_you_mean(lesson, self.lessons)
                 self.problem(
                     lesson_node,
-                    f"lesson '{lesson}' does not exist in course/content{suggestion}",
+                    f"lesson '{lesson}' does not exist in course/lessons/content{suggestion}",
                 )
             elif self.lessons is not None:
                 headings = self.lessons[lesson]
@@ -310,8 +304,7 @@ class _FileChecker:
         )
         section = self.text(fields, "section", node, what)
         if section is not None and headings is not None and section not in headings:
-            hint = difflib.get_close_matches(section, list(headings), n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            suggestion = did_you_mean(section, headings)
             self.problem(
                 fields["section"][0],
                 f"section '{section}' is not a heading anchor in lesson '{lesson}'{suggestion}",
@@ -464,9 +457,11 @@ class _FileChecker:
                 self.problem(fields[name][0], f"'{name}' in {where} must be a single value")
                 continue
             params[name] = value.value
-        inputs, errors = pricing.validate_lambda_params(params)
-        for name, message in errors.items():
+        form = LambdaPricingForm(params)  # the calculator's own form: the same checks
+        form.is_valid()
+        for name, message in form.messages_by_field().items():
             self.problem(fields[name][0] if name in fields else node, f"{where}: {message}")
+        inputs = form.inputs
         if inputs is None or figure is None:
             return None
         value = Decimal(getattr(pricing.lambda_cost(inputs), figure))

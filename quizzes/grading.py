@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from course import numbers
+from course.common import numbers
 
 SINGLE = "single"
 MULTIPLE = "multiple"
@@ -67,9 +67,9 @@ NumberError = numbers.NumberError
 def parse_number(raw: str) -> Decimal:
     """What a learner typed -> Decimal, or NumberError with a message for them.
 
-    The calculator's parser (course/numbers.py), so an answer of 3.2M, 3,200,000, 3 200 000 or
-    3.2e6 is read here exactly as the calculator reads it, and refused with the same words;
-    then kept to the ten decimal places the database stores.
+    The calculator's parser (course/common/numbers.py), so an answer of 3.2M, 3,200,000,
+    3 200 000 or 3.2e6 is read here exactly as the calculator reads it, and refused with the same
+    words; then kept to the ten decimal places the database stores.
     """
     value = numbers.parse_number(raw)
     if abs(value) >= NUMBER_LIMIT:
@@ -91,6 +91,19 @@ def percent(points: int, max_points: int) -> int:
 def passed(points: int, max_points: int, pass_mark: int) -> bool:
     """Exact: 7 of 10 reaches a 70% pass mark, 69 of 100 does not."""
     return max_points > 0 and points * 100 >= pass_mark * max_points
+
+
+def lesson_complete(
+    is_read: bool, has_quiz: bool, best: tuple[int, int] | None, pass_mark: int
+) -> bool:
+    """The one completion rule, for /progress/, the home outline and the teacher's matrix: the
+    lesson is read and, if it has a quiz, the best submitted score (points, max points) reaches
+    the pass mark."""
+    if not is_read:
+        return False
+    if not has_quiz:
+        return True
+    return best is not None and passed(*best, pass_mark)
 
 
 def format_answer(value: Decimal, tolerance: Decimal | None = None) -> str:

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
-from course.models import Lesson
+from course.lessons.models import Lesson
 from quizzes import grading
 
 
@@ -142,6 +142,30 @@ class AttemptStatus(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned"
 
 
+def owner_condition(owner, prefix: str = "") -> Q:
+    """Filter for the attempts `owner` owns: a signed-in user, or an anonymous session's key (a
+    str). `prefix` reaches attempts through a relation ("attempts__" from a quiz)."""
+    if isinstance(owner, str):
+        return Q(**{f"{prefix}user__isnull": True, f"{prefix}session_key": owner})
+    return Q(**{f"{prefix}user": owner})
+
+
+def owner_fields(owner) -> dict:
+    """The fields that make a new attempt `owner`'s."""
+    if isinstance(owner, str):
+        return {"user": None, "session_key": owner}
+    return {"user": owner, "session_key": ""}
+
+
+class AttemptQuerySet(models.QuerySet):
+    def owned_by(self, owner):
+        """The attempts of a signed-in user, or of an anonymous session (its key, a str). A
+        visitor without a session ("" or None) owns none: they cannot have started one."""
+        if not owner:
+            return self.none()
+        return self.filter(owner_condition(owner))
+
+
 class Attempt(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
     user = models.ForeignKey(
@@ -167,6 +191,8 @@ class Attempt(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -14,10 +14,9 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
-from course.models import Lesson, LessonRead
+from course.lessons.models import Lesson, LessonRead
 from quizzes import grading
-from quizzes.models import Answer, AttemptStatus, Question, Quiz
-from quizzes.services import Learner
+from quizzes.models import Answer, AttemptStatus, Question, Quiz, owner_condition
 
 
 def pass_mark() -> int:
@@ -52,13 +51,14 @@ class QuizStats:
         return self.best is not None and grading.passed(*self.best, mark)
 
 
-def quiz_stats(learner: Learner, lesson_ids: Iterable[int] | None = None) -> dict[int, QuizStats]:
+def quiz_stats(owner, lesson_ids: Iterable[int] | None = None) -> dict[int, QuizStats]:
     """{lesson id: QuizStats} for the active quizzes of these lessons, in ONE query.
 
-    The learner's attempts are LEFT JOINed to the quizzes, so a quiz never attempted still
+    `owner`: a signed-in user or an anonymous session's key (quizzes.attempts.owner_of). Their
+    attempts are LEFT JOINed to the quizzes, so a quiz never attempted still
     comes back (as one row of NULLs) and tells us the lesson has a quiz.
     """
-    if not learner.is_known:
+    if not owner:
         return {}
     quizzes = Quiz.objects.filter(is_active=True)
     if lesson_ids is not None:
@@ -67,7 +67,7 @@ def quiz_stats(learner: Learner, lesson_ids: Iterable[int] | None = None) -> dic
         quizzes.annotate(
             mine=FilteredRelation(
                 "attempts",
-                condition=learner.condition("attempts__")
+                condition=owner_condition(owner, "attempts__")
                 & ~Q(attempts__status=AttemptStatus.ABANDONED),
             )
         )
@@ -119,7 +119,8 @@ class LessonStatus:
 
 def lesson_status(is_read: bool, stats: QuizStats | None, mark: int) -> LessonStatus:
     """Complete = read, and the quiz's best score reaches the pass mark (if it has a quiz)."""
-    complete = is_read and (stats is None or stats.passed(mark))
+    best = None if stats is None else stats.best
+    complete = grading.lesson_complete(is_read, stats is not None, best, mark)
     return LessonStatus(is_read=is_read, stats=stats, is_complete=complete)
 
 
@@ -130,7 +131,7 @@ def outline_status(
     if user is None or not user.is_authenticated:
         return [(lesson, None) for lesson in lessons]
     read = set(read_ids)
-    stats = quiz_stats(Learner(user=user), [lesson.pk for lesson in lessons])
+    stats = quiz_stats(user, [lesson.pk for lesson in lessons])
     mark = pass_mark()
     return [
         (lesson, lesson_status(lesson.pk in read, stats.get(lesson.pk), mark)) for lesson in lessons
@@ -185,7 +186,7 @@ def course_progress(user) -> CourseProgress:
     """Everything /progress/ shows, in four queries."""
     lessons = list(Lesson.objects.published().only("slug", "title", "order", "summary", "headings"))
     reads = dict(LessonRead.objects.filter(user=user).values_list("lesson_id", "last_read_at"))
-    stats = quiz_stats(Learner(user=user), [lesson.pk for lesson in lessons])
+    stats = quiz_stats(user, [lesson.pk for lesson in lessons])
     mark = pass_mark()
     rows = [
         LessonProgress(

@@ -1,13 +1,13 @@
 """Report maths for teachers: the progress matrix, item analysis, score histograms and CSV rows.
 
 Pure: plain data in (ids, booleans, integer scores), plain data out; no Django imports, so every
-figure here is unit-tested without a database. quizzes/teaching.py gathers the data in a fixed
+figure here is unit-tested without a database. quizzes/teach/queries.py gathers the data in a fixed
 number of queries and calls these functions.
 
 Definitions (also shown to teachers on the analysis page):
 
 - A lesson is complete when it is read and, if it has a quiz, the best submitted score reaches the
-  pass mark: the same rule as the learner's own /progress/ (quizzes/progress.py).
+  pass mark: grading.lesson_complete, the same rule as the learner's own /progress/.
 - Item statistics use each student's FIRST submitted attempt at a quiz, before any retakes could
   teach them the answers.
 - Facility: the percentage of those students who answered the question right.
@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from quizzes.grading import passed, percent
+from quizzes.grading import lesson_complete, percent
 
 # --- Progress matrix ---------------------------------------------------------------------------
 
@@ -160,10 +160,9 @@ def build_matrix(
             record = None
             if lesson.quiz_id is not None:
                 record = records.get((student.id, lesson.quiz_id)) or QuizRecord()
-            quiz_ok = record is None or (
-                record.best is not None and passed(*record.best, pass_mark)
-            )
-            cells.append(Cell(lesson, is_read, record, is_complete=is_read and quiz_ok))
+            best = None if record is None else record.best
+            complete = lesson_complete(is_read, record is not None, best, pass_mark)
+            cells.append(Cell(lesson, is_read, record, is_complete=complete))
         rows.append(MatrixRow(student, tuple(cells)))
     return rows
 
@@ -585,63 +584,6 @@ def histogram_chart(counts: Sequence[int], quiz_title: str, class_size: int) -> 
     )
 
 
-# --- CSV ---------------------------------------------------------------------------------------
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe, which shows it
-    as text. Numbers we computed pass through, so they stay numbers (and may be negative)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def safe_rows(rows: Iterable[Sequence[object]]) -> list[list[object]]:
-    return [[neutralise(value) for value in row] for row in rows]
-
-
-def matrix_csv_rows(rows: Sequence[MatrixRow], lessons: Sequence[LessonInfo]) -> list[list]:
-    """Header + one row per student: who, completion, then per lesson read / best % / tries."""
-    header: list[object] = [
-        "Username",
-        "Name",
-        "Joined",
-        "Lessons complete",
-        "Lessons",
-        "Completion %",
-    ]
-    for lesson in lessons:
-        header.append(f"{lesson.title}: read")
-        if lesson.quiz_id is not None:
-            header += [f"{lesson.title}: best %", f"{lesson.title}: attempts"]
-    body = []
-    for row in rows:
-        line: list[object] = [
-            row.student.username,
-            row.student.full_name,
-            row.student.joined,
-            row.completed,
-            row.total,
-            row.percent,
-        ]
-        for cell in row.cells:
-            line.append(cell.is_read)
-            if cell.has_quiz:
-                line += [cell.best_percent, cell.attempts]
-        body.append(line)
-    return safe_rows([header, *body])
-
-
 @dataclass(frozen=True)
 class QuizAnalysis:
     lesson: LessonInfo
@@ -678,41 +620,3 @@ def quiz_analysis(
         items=tuple(items),
         chart=histogram_chart(counts, lesson.title, class_size),
     )
-
-
-def analysis_csv_rows(quizzes: Sequence[QuizAnalysis], absolute=lambda url: url) -> list[list]:
-    """Header + one row per question; `absolute` turns a site path into a full URL."""
-    header = [
-        "Lesson",
-        "Question",
-        "Key",
-        "Prompt",
-        "Students (first attempts)",
-        "Facility %",
-        "Discrimination",
-        "Flagged",
-        "Hints",
-        "Wrong choices picked",
-        "Lesson section",
-    ]
-    body = []
-    for quiz in quizzes:
-        for item in quiz.items:
-            fac = item.facility
-            disc = item.discrimination
-            body.append(
-                [
-                    quiz.lesson.title,
-                    item.number,
-                    item.key,
-                    item.prompt_text,
-                    item.n,
-                    None if fac is None else round(fac),
-                    None if disc is None else round(disc, 2),
-                    item.is_flagged,
-                    " / ".join(flag.hint for flag in item.flags),
-                    "; ".join(f"{d.text} ({d.picked})" for d in item.wrong_choices),
-                    absolute(item.section_url),
-                ]
-            )
-    return safe_rows([header, *body])

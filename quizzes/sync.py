@@ -1,20 +1,17 @@
 """Write validated quizzes to the database, keyed by lesson slug, question key and choice key.
 
-Runs inside course.sync's transaction, after the lessons. Nothing a learner answered is ever
-deleted: a question or choice that leaves its file is retired (no longer asked, answers kept),
-and comes back, history and all, when its key reappears. Wording edits update rows in place.
+Runs inside sync_content's transaction, after the lessons (course.lessons.sync). Nothing a
+learner answered is ever deleted: a question or choice that leaves its file is retired (no longer
+asked, answers kept), and comes back, history and all, when its key reappears. Wording edits
+update rows in place.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from course.models import Lesson
+from course.lessons.models import Lesson
+from course.lessons.sync import SyncReport
 from quizzes.content import ChoiceSource, QuestionSource, QuizSource
 from quizzes.models import Choice, Question, Quiz
-
-if TYPE_CHECKING:
-    from course.sync import SyncReport
 
 
 def question_fields(source: QuestionSource, order: int) -> dict:

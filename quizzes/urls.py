@@ -1,6 +1,7 @@
 from django.urls import path
 
-from quizzes import teach_urls, views
+from quizzes import views
+from quizzes.teach import urls as teach_urls
 
 app_name = "quizzes"
 

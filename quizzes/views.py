@@ -7,26 +7,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from course.models import Lesson
-from quizzes import grading, progress, services
+from course.lessons.models import Lesson
+from quizzes import attempts, grading, progress
 from quizzes.models import Attempt, AttemptStatus, Question, Quiz
-from quizzes.services import Learner
-
-
-def learner_for(request: HttpRequest, *, create: bool = False) -> Learner:
-    """The signed-in user, or this browser's session (created when `create`: on a POST)."""
-    if request.user.is_authenticated:
-        return Learner(user=request.user)
-    if create and request.session.session_key is None:
-        request.session.save()
-    return Learner(session_key=request.session.session_key or "")
 
 
 def owned_attempt(request: HttpRequest, pk: int) -> Attempt:
     """The attempt, if it is this learner's; anyone else's is a 404, never a 403 that would
     confirm it exists."""
-    learner = learner_for(request)
-    return get_object_or_404(learner.attempts().select_related("quiz__lesson"), pk=pk)
+    owned = Attempt.objects.owned_by(attempts.owner_of(request))
+    return get_object_or_404(owned.select_related("quiz__lesson"), pk=pk)
 
 
 def active_quiz(slug: str) -> Quiz:
@@ -68,9 +58,9 @@ TOO_BIG = "That answer is far too long to be an answer. Nothing was saved; pleas
 @vary_on_headers("HX-Request")
 def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = active_quiz(slug)
-    learner = learner_for(request)
-    attempts = list(learner.attempts().filter(quiz=quiz).order_by("-number"))
-    submitted = [a for a in attempts if a.status == AttemptStatus.SUBMITTED]
+    owned = Attempt.objects.owned_by(attempts.owner_of(request))
+    mine = list(owned.filter(quiz=quiz).order_by("-number"))
+    submitted = [a for a in mine if a.status == AttemptStatus.SUBMITTED]
     best = max(submitted, key=lambda a: (a.percent, -a.number), default=None)
     return page(
         request,
@@ -79,7 +69,7 @@ def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "quiz": quiz,
             "lesson": quiz.lesson,
             "question_count": quiz.questions.asked().count(),
-            "open_attempt": next((a for a in attempts if a.is_open), None),
+            "open_attempt": next((a for a in mine if a.is_open), None),
             "submitted": submitted,
             "best": best,
             "pass_mark": progress.pass_mark(),
@@ -90,14 +80,14 @@ def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = active_quiz(slug)
-    learner = learner_for(request, create=True)
+    owner = attempts.owner_of(request, create=True)
     try:
-        attempt, _ = services.start_attempt(quiz, learner)
-    except services.QuizError as error:
+        attempt, _ = attempts.start_attempt(quiz, owner)
+    except attempts.QuizError as error:
         messages.error(request, error.message)
         return redirect(quiz)
-    if learner.user is None:
-        services.remember_in_session(request.session, attempt)
+    if isinstance(owner, str):
+        attempts.remember_in_session(request.session, attempt)
     return redirect(attempt)
 
 
@@ -109,7 +99,7 @@ def _closed(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 
 
 def _attempt_page(request, attempt, *, errors=None, posted_values=None, status=200):
-    items = services.attempt_items(attempt, posted_values)
+    items = attempts.attempt_items(attempt, posted_values)
     for item in items:
         item.error = (errors or {}).get(item.question.pk, "")
     return page(
@@ -147,13 +137,13 @@ def answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
         return problem(request, TOO_BIG, 400)
     question = get_object_or_404(Question, pk=question_id)
     if not attempt.is_open:
-        return problem(request, services.AttemptClosed().message, 409)
+        return problem(request, attempts.AttemptClosed().message, 409)
     try:
-        parsed = services.parse_answer(attempt, question, data.getlist(f"q{question.pk}"))
-        services.save_answer(attempt, question, parsed)
-    except services.AttemptClosed as error:
+        parsed = attempts.parse_answer(attempt, question, data.getlist(f"q{question.pk}"))
+        attempts.save_answer(attempt, question, parsed)
+    except attempts.AttemptClosed as error:
         return problem(request, error.message, 409)
-    except services.AnswerError as error:
+    except attempts.AnswerError as error:
         if request.htmx:
             return problem(request, error.message, 400)
         return _attempt_page(
@@ -182,13 +172,13 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             return problem(request, TOO_BIG, 400)
         questions = Question.objects.filter(pk__in=attempt.question_ids)
         try:
-            errors, values = services.save_answers(attempt, questions, data)
-        except services.AttemptClosed:
+            errors, values = attempts.save_answers(attempt, questions, data)
+        except attempts.AttemptClosed:
             return redirect("quizzes:result", pk=attempt.pk)
         if errors:
             return _attempt_page(request, attempt, errors=errors, posted_values=values, status=400)
         return redirect("quizzes:review", pk=attempt.pk)
-    items = services.attempt_items(attempt)
+    items = attempts.attempt_items(attempt)
     return page(
         request,
         "review",
@@ -208,7 +198,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     if attempt.status == AttemptStatus.ABANDONED:
         return _closed(request, attempt)
     # Idempotent: a second click, a second tab or a retried request lands on the same result.
-    services.submit_attempt(attempt)
+    attempts.submit_attempt(attempt)
     return redirect("quizzes:result", pk=attempt.pk)
 
 
@@ -220,7 +210,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
         if attempt.is_open:
             return redirect("quizzes:review", pk=attempt.pk)
         return _closed(request, attempt)
-    items = services.attempt_items(attempt)
+    items = attempts.attempt_items(attempt)
     return page(
         request,
         "result",

@@ -3,8 +3,11 @@ import shutil
 
 import pytest
 
-IN_CI = os.environ.get("CI") == "true"
-# Teacher fixtures (class_teacher, ...) are used by the teach tests and by the e2e page lists.
+from tests.helpers import require_tool
+
+# Fixtures live in conftest.py files and plugins, registered once; helpers that tests import live
+# in tests/helpers.py. Teacher fixtures (class_teacher, ...) are used by the teach tests and by the
+# e2e page lists, so they are registered here for the whole run.
 pytest_plugins = ["tests.teach.fixtures"]
 
 
@@ -25,13 +28,21 @@ def pytest_configure(config):
     _long_listen_queue()
 
 
-def require_tool(available: bool, reason: str) -> None:
-    """Skip locally when a system tool is missing; under CI=true that is a failure."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"CI=true and a required tool is missing: {reason}")
-    pytest.skip(reason)
+# Tests that use these fixtures start a server or a sandbox; they are marked here, once, so that
+# `make test-fast` (-m "not e2e and not sandbox and not server") leaves every one of them out.
+MARKED_BY_FIXTURE = {
+    "live_server": "server",
+    "collected_static": "server",
+    "sandbox": "sandbox",  # tests/runner/web: the real sandbox, behind the web views
+    "limits": "sandbox",  # tests/runner: SandboxLimits for real runs
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in MARKED_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +120,7 @@ def postgres_url():
 @pytest.fixture(autouse=True)
 def empty_page_cache():
     """Each test sees pages rendered from its own database state."""
-    from course import page_cache
+    from course.server import page_cache
 
     page_cache.clear()
     yield

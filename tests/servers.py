@@ -95,8 +95,8 @@ class Server:
                 GUNICORN, "course.wsgi", "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), "--threads", str(self.threads),
                 # As make serve: a worker whose threads are all busy stops accepting, so a
-                # page request goes to a worker with a free thread (course/server_worker.py).
-                "--worker-class", "course.server_worker.ThreadWorker", "--graceful-timeout", "5",
+                # page request goes to a worker with a free thread (course/server/worker.py).
+                "--worker-class", "course.server.worker.ThreadWorker", "--graceful-timeout", "5",
             ],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts a Python process that imports the settings afresh.
+pytestmark = pytest.mark.server
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

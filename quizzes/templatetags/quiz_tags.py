@@ -4,26 +4,18 @@ queries: none for a visitor without a session, one otherwise."""
 from django import template
 
 from quizzes import progress
-from quizzes.services import Learner
+from quizzes.attempts import owner_of
 
 register = template.Library()
-
-
-def _learner(request) -> Learner:
-    if request is None:
-        return Learner()
-    if request.user.is_authenticated:
-        return Learner(user=request.user)
-    return Learner(session_key=request.session.session_key or "")
 
 
 @register.inclusion_tag("quizzes/_lesson_quiz.html", takes_context=True)
 def lesson_quiz(context, lesson) -> dict:
     """The link to the lesson's quiz, with the learner's best score so far."""
-    learner = _learner(context.get("request"))
+    owner = owner_of(context.get("request"))
     stats = None
-    if learner.is_known:
-        found = progress.quiz_stats(learner, [lesson.pk])
+    if owner:
+        found = progress.quiz_stats(owner, [lesson.pk])
         stats = found.get(lesson.pk)
         if stats is None:
             return {"lesson": lesson, "hidden": True}

@@ -8,7 +8,7 @@ again, and someone taken out of the group kept it.
 
 from django import template
 
-from quizzes import teaching
+from quizzes.teach import access
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ register = template.Library()
 def shows_teach_link(request) -> bool:
     if request is None or not request.user.is_authenticated:
         return False
-    return teaching.request_teaches(request)
+    return access.request_teaches(request)
 
 
 @register.filter

@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
 
-from course.models import Lesson
-from tests.conftest import require_tool
+from course.lessons.models import Lesson
 from tests.e2e.pages import ARTIFACTS_DIR, DESKTOP, PageType
+from tests.helpers import require_tool
 
 # Playwright's sync API keeps an event loop running in the main thread, so Django thinks every
 # ORM call from a test or fixture comes from async code and raises SynchronousOnlyOperation. The

@@ -5,10 +5,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from course.function_runner import sandbox_limits
 from course.runner import sandbox_status
-from tests.conftest import require_tool
+from course.runner.web.views import sandbox_limits
 from tests.e2e.axe import blocking, describe, run_axe
+from tests.helpers import require_tool
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a long unusual passphrase"

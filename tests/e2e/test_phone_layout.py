@@ -4,10 +4,10 @@ fits, the runner's numbers on one line."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from course.function_runner import sandbox_limits
 from course.runner import sandbox_status
-from tests.conftest import require_tool
+from course.runner.web.views import sandbox_limits
 from tests.e2e.pages import DESKTOP, PHONE
+from tests.helpers import require_tool
 
 pytestmark = pytest.mark.e2e
 

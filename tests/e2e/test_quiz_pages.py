@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from quizzes import services
+from quizzes import attempts
 from quizzes.models import Choice, Question, QuestionType, Quiz
 from tests.e2e.axe import blocking, describe, run_axe
 from tests.e2e.pages import ARTIFACTS_DIR, DESKTOP, PHONE
@@ -44,7 +44,7 @@ def learner(db) -> User:
 def submitted_docker_attempt(user: User):
     """Lena's Docker attempt: the select-all question partly right, the rest left empty."""
     quiz = Quiz.objects.get(lesson__slug="docker")
-    attempt, _ = services.start_attempt(quiz, services.Learner(user=user))
+    attempt, _ = attempts.start_attempt(quiz, user)
     question = Question.objects.filter(
         pk__in=attempt.question_ids, type=QuestionType.MULTIPLE
     ).first()
@@ -52,8 +52,8 @@ def submitted_docker_attempt(user: User):
     right = [c.pk for c in choices if c.is_correct]
     wrong = [c.pk for c in choices if not c.is_correct]
     picked = frozenset([right[0], wrong[0]])
-    services.save_answer(attempt, question, services.ParsedAnswer(choices=picked))
-    services.submit_attempt(attempt)
+    attempts.save_answer(attempt, question, attempts.ParsedAnswer(choices=picked))
+    attempts.submit_attempt(attempt)
     return attempt, question
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import ElementHandle, Locator, Page, expect
 
-from course.models import Lesson
+from course.lessons.models import Lesson
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,6 @@ from playwright.sync_api import Page, expect
 from tests.e2e.axe import blocking, describe, run_axe
 
 pytestmark = pytest.mark.e2e
-# The teacher fixtures; requiring them here also registers them for the teacher page types that
-# test_accessibility.py and test_page_weight.py open (see tests/teach/fixtures.py).
-pytest_plugins = ["tests.teach.fixtures"]
 
 
 def assert_accessible(page: Page, what: str) -> None:

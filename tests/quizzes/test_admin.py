@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from quizzes.models import Attempt, Question, Quiz
-from tests.quizzes.conftest import right_and_wrong, start
+from tests.helpers import right_and_wrong, start
 
 
 @pytest.fixture

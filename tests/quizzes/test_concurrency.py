@@ -4,7 +4,7 @@ Each thread is a separate browser (its own cookie jar): it logs in, starts the L
 autosaves one answer the htmx way, posts the whole form, waits at a barrier with the others,
 then submits. Every attempt must be recorded and graded exactly once, with the right score,
 and nothing may fail with "database is locked". (The test database is a file for this: see
-tests/quizzes/conftest.py.)
+tests/helpers.py.)
 """
 
 import html as html_lib
@@ -21,10 +21,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from course.models import Lesson
+from course.lessons.models import Lesson
+from quizzes.attempts import choice_token
 from quizzes.models import Attempt, AttemptStatus, Choice, QuestionType, Quiz
-from quizzes.services import choice_token
-from tests.quizzes.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 LEARNERS = 50
 TIMEOUT = 120

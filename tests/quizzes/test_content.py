@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from course.pricing import LambdaInputs, lambda_cost
 from quizzes.models import Answer, AnswerChoice, Attempt, Question, Quiz
-from tests.quizzes.conftest import start
+from tests.helpers import start
 
 BASE = """\
 lesson: docker
@@ -169,7 +169,7 @@ def test_the_base_fixture_file_is_valid(db, content_dir):
         ),
         pytest.param(
             lambda t: t.replace("lesson: docker", "lesson: kubernetes"),
-            "docker.yaml:1: lesson 'kubernetes' does not exist in course/content",
+            "docker.yaml:1: lesson 'kubernetes' does not exist in course/lessons/content",
             id="unknown-lesson",
         ),
         pytest.param(

@@ -11,9 +11,9 @@ from html import unescape
 from django.test import Client
 from django.urls import reverse
 
-from quizzes import services
+from quizzes import attempts
 from quizzes.models import Attempt, Choice, Question, QuestionType, Quiz
-from tests.quizzes.conftest import start
+from tests.helpers import start
 
 INPUT_RE = re.compile(
     r'<input type="(?:radio|checkbox)" id="([^"]+)" name="(q\d+)" value="([^"]+)"'
@@ -116,14 +116,14 @@ def test_posted_tokens_map_back_to_the_choices_shown(client, db):
     question_id = next(int(k) for k, ids in attempt.choice_order.items() if len(ids) > 2)
     choice_ids = attempt.choice_order[str(question_id)]
     for choice_id in choice_ids:
-        token = services.choice_token(attempt, choice_id)
-        assert services.resolve_choice(attempt, question_id, token) == choice_id
+        token = attempts.choice_token(attempt, choice_id)
+        assert attempts.resolve_choice(attempt, question_id, token) == choice_id
     # Another attempt's token for the same choice is not an answer here.
     later = Attempt.objects.create(
         quiz=attempt.quiz, number=99, session_key="y" * 32, choice_order=attempt.choice_order
     )
-    assert services.resolve_choice(attempt, question_id, services.choice_token(later, 1)) is None
-    assert services.resolve_choice(attempt, question_id, "c" + "0" * 12) is None
+    assert attempts.resolve_choice(attempt, question_id, attempts.choice_token(later, 1)) is None
+    assert attempts.resolve_choice(attempt, question_id, "c" + "0" * 12) is None
 
 
 def test_a_page_rendered_before_tokens_still_saves_its_answer(client, db):
@@ -134,5 +134,5 @@ def test_a_page_rendered_before_tokens_still_saves_its_answer(client, db):
     response = client.post(url, {f"q{question_id}": str(choice_ids[1])}, HTTP_HX_REQUEST="true")
     assert "Saved" in response.content.decode()
     html = client.get(reverse("quizzes:attempt", kwargs={"pk": attempt.pk})).content.decode()
-    token = services.choice_token(attempt, choice_ids[1])
+    token = attempts.choice_token(attempt, choice_ids[1])
     assert f'value="{token}" checked' in html

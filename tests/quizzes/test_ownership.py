@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from quizzes.models import Answer, Attempt, AttemptStatus
-from tests.quizzes.conftest import right_and_wrong, start
+from tests.helpers import right_and_wrong, start
 
 
 @pytest.fixture

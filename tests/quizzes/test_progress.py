@@ -9,9 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from course.models import Lesson, LessonRead
+from course.lessons.models import Lesson, LessonRead
 from quizzes.models import Attempt, Question
-from tests.quizzes.conftest import right_and_wrong, start
+from tests.helpers import right_and_wrong, start
 
 
 def take(client, slug: str, right: int, submit: bool = True) -> Attempt:

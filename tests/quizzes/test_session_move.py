@@ -6,9 +6,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from quizzes import services
+from quizzes import attempts
 from quizzes.models import Answer, Attempt, AttemptStatus, Quiz
-from tests.quizzes.conftest import PASSWORD, right_and_wrong, start
+from tests.helpers import PASSWORD, right_and_wrong, start
 
 
 def anonymous_history(client):
@@ -109,22 +109,22 @@ def test_two_open_attempts_keep_the_anonymous_one_when_it_has_more(client, alice
 
 def test_attempt_numbers_follow_the_order_they_were_started(db, alice):
     quiz = Quiz.objects.get(lesson__slug="docker")
-    user = services.Learner(user=alice)
-    anonymous = services.Learner(session_key="s" * 32)
-    early, _ = services.start_attempt(quiz, anonymous)
-    services.submit_attempt(early)
-    mine, _ = services.start_attempt(quiz, user)
-    services.submit_attempt(mine)
-    late, _ = services.start_attempt(quiz, anonymous)
+    user = alice
+    anonymous = "s" * 32
+    early, _ = attempts.start_attempt(quiz, anonymous)
+    attempts.submit_attempt(early)
+    mine, _ = attempts.start_attempt(quiz, user)
+    attempts.submit_attempt(mine)
+    late, _ = attempts.start_attempt(quiz, anonymous)
     Attempt.objects.filter(pk=early.pk).update(started_at=timezone.now() - timedelta(days=2))
     Attempt.objects.filter(pk=late.pk).update(started_at=timezone.now() + timedelta(minutes=1))
-    assert services.move_to_user([early.pk, late.pk], alice) == 2
+    assert attempts.move_to_user([early.pk, late.pk], alice) == 2
     numbers = dict(Attempt.objects.filter(user=alice).values_list("pk", "number"))
     assert numbers == {early.pk: 1, mine.pk: 2, late.pk: 3}
 
 
 def test_move_ignores_attempts_that_already_have_an_owner(db, alice, bob):
     quiz = Quiz.objects.get(lesson__slug="docker")
-    bobs, _ = services.start_attempt(quiz, services.Learner(user=bob))
-    assert services.move_to_user([bobs.pk, "x", None, True], alice) == 0
+    bobs, _ = attempts.start_attempt(quiz, bob)
+    assert attempts.move_to_user([bobs.pk, "x", None, True], alice) == 0
     assert Attempt.objects.get(pk=bobs.pk).user == bob

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from quizzes import services
+from quizzes import attempts
 from quizzes.models import Answer, Attempt, AttemptStatus, Question, QuestionType, Quiz
-from tests.quizzes.conftest import answer_values, form_data, right_and_wrong, start
+from tests.helpers import answer_values, form_data, right_and_wrong, start
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -117,11 +117,11 @@ def test_numeric_inputs_are_decimal_and_show_their_unit(client, db):
 
 def test_choices_are_shuffled_per_attempt_and_shown_in_the_stored_order(client, db):
     quiz = Quiz.objects.get(lesson__slug="lambda")
-    learner = services.Learner(session_key="x" * 32)
-    a, _ = services.start_attempt(quiz, learner, random.Random(1))
+    learner = "x" * 32
+    a, _ = attempts.start_attempt(quiz, learner, random.Random(1))
     a.status = AttemptStatus.ABANDONED
     a.save()
-    b, _ = services.start_attempt(quiz, learner, random.Random(2))
+    b, _ = attempts.start_attempt(quiz, learner, random.Random(2))
     assert a.choice_order != b.choice_order
     for key, ids in a.choice_order.items():
         assert sorted(ids) == sorted(b.choice_order[key])
@@ -134,7 +134,7 @@ def test_choices_are_shuffled_per_attempt_and_shown_in_the_stored_order(client, 
     html = client.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
     for question_id, ids in attempt.choice_order.items():
         shown = re.findall(rf'name="q{question_id}" value="([^"]+)"', html)
-        assert shown == [services.choice_token(attempt, choice_id) for choice_id in ids]
+        assert shown == [attempts.choice_token(attempt, choice_id) for choice_id in ids]
 
 
 # --- Autosave and resume ---------------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_closing_the_tab_loses_nothing_anonymous(client, db):
     assert "Resume quiz</button>" in page
     assert start(later).pk == attempt.pk
     html = later.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
-    token = services.choice_token(attempt, choice)
+    token = attempts.choice_token(attempt, choice)
     assert f'name="q{question.pk}" value="{token}" checked' in html
 
 
@@ -223,7 +223,7 @@ def test_closing_the_tab_loses_nothing_signed_in(client, alice):
     assert start(other_device).pk == attempt.pk
     html = other_device.get(f"/quizzes/attempts/{attempt.pk}/").content.decode()
     for choice in ids:
-        token = services.choice_token(attempt, choice)
+        token = attempts.choice_token(attempt, choice)
         assert f'name="q{question.pk}" value="{token}" checked' in html
 
 
@@ -337,9 +337,9 @@ def test_double_submission_grades_once(client, db):
 
 def test_submit_attempt_wins_exactly_once(db):
     quiz = Quiz.objects.get(lesson__slug="docker")
-    attempt, _ = services.start_attempt(quiz, services.Learner(session_key="k" * 32))
-    assert services.submit_attempt(attempt) is True
-    assert services.submit_attempt(attempt) is False
+    attempt, _ = attempts.start_attempt(quiz, "k" * 32)
+    assert attempts.submit_attempt(attempt) is True
+    assert attempts.submit_attempt(attempt) is False
     assert Answer.objects.filter(attempt=attempt).count() == attempt.max_score
 
 
@@ -400,18 +400,18 @@ def test_two_simultaneous_starts_open_one_attempt(db, monkeypatch):
     """Two tabs pressing Start at once: the second insert hits the one-open-attempt constraint
     and resumes the first tab's attempt instead."""
     quiz = Quiz.objects.get(lesson__slug="docker")
-    learner = services.Learner(session_key="t" * 32)
-    first, created = services.start_attempt(quiz, learner)
+    learner = "t" * 32
+    first, created = attempts.start_attempt(quiz, learner)
     assert created
-    real = services.open_attempt
+    real = attempts.open_attempt
     calls = []
 
     def blind_once(quiz, learner):
         calls.append(1)
         return None if len(calls) == 1 else real(quiz, learner)
 
-    monkeypatch.setattr(services, "open_attempt", blind_once)
-    second, created = services.start_attempt(quiz, learner)
+    monkeypatch.setattr(attempts, "open_attempt", blind_once)
+    second, created = attempts.start_attempt(quiz, learner)
     assert (second.pk, created) == (first.pk, False)
     assert Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS).count() == 1
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from quizzes.models import Answer, Attempt, Question, QuestionType
-from tests.quizzes.conftest import right_and_wrong, start
+from tests.helpers import right_and_wrong, start
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TEN_MB = "1" * (10 * 1024 * 1024)
@@ -163,15 +163,15 @@ def test_a_submitted_attempt_cannot_be_changed(client, attempt):
 
 def test_answers_saved_race_with_submit_cannot_change_a_score(attempt, client):
     """An autosave that arrives after the submit (a slow request) finds the attempt closed."""
-    from quizzes import services
+    from quizzes import attempts
 
     question = question_of(attempt, QuestionType.SINGLE)
-    services.submit_attempt(attempt)
-    parsed = services.parse_answer(
+    attempts.submit_attempt(attempt)
+    parsed = attempts.parse_answer(
         attempt, question, [str(attempt.choice_order[str(question.pk)][0])]
     )
-    with pytest.raises(services.AttemptClosed):
-        services.save_answer(attempt, question, parsed)
+    with pytest.raises(attempts.AttemptClosed):
+        attempts.save_answer(attempt, question, parsed)
     assert Attempt.objects.get(pk=attempt.pk).score == 0
 
 

@@ -7,38 +7,10 @@ it. Same for Node.js.
 
 from __future__ import annotations
 
-import math
-import os
-import re
-from decimal import Decimal
-
 import pytest
 
 from course.runner import InvocationRequest, SandboxLimits, invoke, runtimes, sandbox_status
-
-REPORT_RE = re.compile(
-    r"^REPORT RequestId: (?P<id>[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}"
-    r"-[0-9a-f]{12})"
-    r"\tDuration: (?P<duration>\d+\.\d{2}) ms"
-    r"\tBilled Duration: (?P<billed>\d+) ms"
-    r"\tMemory Size: (?P<memory>\d+) MB"
-    r"\tMax Memory Used: (?P<used>\d+) MB"
-    r"\tInit Duration: (?P<init>\d+\.\d{2}) ms$",
-    re.MULTILINE,
-)
-
-
-class Unavailable:
-    """Stands in for a fixture whose tool is missing under CI, so the test itself fails."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-def unavailable(reason: str) -> Unavailable:
-    if os.environ.get("CI") == "true":
-        return Unavailable(f"CI=true but {reason}")
-    pytest.skip(reason)
+from tests.helpers import Unavailable, unavailable
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -98,34 +70,3 @@ def healthy(run):
         assert inv.result == {"ok": 42}
 
     return _check
-
-
-def parse_report(inv) -> dict:
-    """The REPORT line, checked against Lambda's shape and against ``inv.report``."""
-    lines = inv.logs.splitlines()
-    matches = [m for m in (REPORT_RE.match(line) for line in lines) if m]
-    assert len(matches) == 1, inv.logs
-    m = matches[0]
-    assert m["id"] == inv.request_id
-    duration, init = Decimal(m["duration"]), Decimal(m["init"])
-    assert int(m["billed"]) == max(1, math.ceil(duration + init))
-    assert float(duration) == inv.report["duration_ms"]
-    assert float(init) == inv.report["init_duration_ms"]
-    assert int(m["billed"]) == inv.report["billed_duration_ms"]
-    assert int(m["memory"]) == inv.report["memory_size_mb"]
-    assert int(m["used"]) == inv.report["max_memory_used_mb"]
-    assert 1 <= int(m["used"]) <= int(m["memory"])
-    return {
-        "duration": float(duration),
-        "init": float(init),
-        "billed": int(m["billed"]),
-        "memory": int(m["memory"]),
-        "used": int(m["used"]),
-    }
-
-
-def between_start_and_end(inv) -> str:
-    start = f"START RequestId: {inv.request_id} Version: $LATEST\n"
-    end = f"END RequestId: {inv.request_id}\n"
-    assert inv.logs.count(start) == 1 and inv.logs.count(end) == 1, inv.logs
-    return inv.logs.split(start, 1)[1].split(end, 1)[0]

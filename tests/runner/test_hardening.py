@@ -21,9 +21,8 @@ import time
 import pytest
 
 from course.runner import SandboxLimits, sandbox
+from tests.helpers import Unavailable, unavailable
 from tests.runner.nonroot import Unprivileged, unprivileged_available
-
-from .conftest import Unavailable, unavailable
 
 pytestmark = pytest.mark.sandbox
 

@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 
-from .conftest import between_start_and_end, parse_report
+from tests.helpers import between_start_and_end, parse_report
+
 from .test_python_semantics import ALLOWED_ENV, TIMESTAMP
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.usefixtures("node")]

@@ -11,8 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from course.runner import SandboxLimits, interpreters
-
-from .conftest import between_start_and_end, parse_report
+from tests.helpers import between_start_and_end, parse_report
 
 pytestmark = pytest.mark.sandbox
 

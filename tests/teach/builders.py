@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from course.models import Lesson, LessonRead
+from course.lessons.models import Lesson, LessonRead
 from quizzes.models import (
     TEACHERS_GROUP,
     Answer,

@@ -1,10 +1,8 @@
 """Teacher fixtures, as a pytest plugin that imports Django only when a fixture runs.
 
-tests/teach/conftest.py imports them for the tests here. The browser tests' teacher page types
-(tests/e2e/pages.py) name `class_teacher` as their user, so tests/e2e needs this module as a
-plugin: tests/e2e/test_teacher_journey.py requires it with pytest_plugins (which registers it for
-the whole run); `pytest_plugins = ["tests.teach.fixtures"]` in tests/conftest.py would make that
-independent of which test files are collected.
+Registered once, for the whole run, by `pytest_plugins` in tests/conftest.py: the teach tests
+use them, and so do the browser tests' teacher page types (tests/e2e/pages.py name
+`class_teacher` as their user).
 """
 
 import pytest

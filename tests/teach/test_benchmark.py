@@ -1,7 +1,9 @@
 """A class of 500 students with submitted attempts at 7 quizzes: the class page and the analysis
 page each render in under a second (the issue's budget), with the same queries as a small class.
 
-Run alone with -s to see the timings: pytest -s tests/teach/test_benchmark.py
+A timing budget, so it runs in `make bench` (marker "bench"), not in `make test`; on its own:
+pytest -m bench -s tests/teach/test_benchmark.py. The query counts it relies on are checked for
+every run by tests/teach/test_queries.py.
 """
 
 import time
@@ -12,6 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from quizzes.models import Answer, Attempt, Enrollment
 from tests.teach.builders import build_class
+
+pytestmark = pytest.mark.bench
 
 STUDENTS = 500
 QUIZZES = 7

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.teach.builders import build_class
 
-# session, user, Teachers check, the class, then the page's own queries (see quizzes/teaching.py)
+# session, user, Teachers check, the class, then the page's own queries (quizzes/teach/queries.py)
 EXPECTED = {
     "class": 9,  # + teachers, students, lessons, reads, attempts
     "analysis": 11,  # + class size, lessons, questions, wrong choices, item sums, picks, attempts

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from course.models import Lesson
+from course.lessons.models import Lesson
 from quizzes import grading
 from quizzes.models import AttemptStatus, Choice, Question, Quiz
 from tests.teach.builders import enroll, new_class, read, take_quiz

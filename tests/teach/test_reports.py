@@ -13,6 +13,7 @@ from quizzes.reports import (
     Sort,
     StudentInfo,
 )
+from quizzes.teach import csv as teach_csv
 
 # --- Facility and discrimination ---------------------------------------------------------------
 
@@ -305,13 +306,13 @@ def test_histogram_summary_when_nobody_took_it():
     ],
 )
 def test_neutralise(value, expected):
-    assert reports.neutralise(value) == expected
+    assert teach_csv.neutralise(value) == expected
 
 
 def test_matrix_csv_rows():
     ana, bo, cy = matrix()
     evil = reports.MatrixRow(StudentInfo(9, '=HYPERLINK("x")', "@Eve", "2026-01-02"), ana.cells)
-    header, *rows = reports.matrix_csv_rows([ana, bo, evil], LESSONS)
+    header, *rows = teach_csv.matrix_csv_rows([ana, bo, evil], LESSONS)
     assert header == [
         "Username",
         "Name",

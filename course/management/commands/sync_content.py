@@ -1,8 +1,48 @@
-from django.core.management.base import BaseCommand, CommandError
+"""sync_content: the one place that loads lessons and quizzes, in one transaction.
 
-from course import page_cache
-from course.content import ContentError
-from course.sync import sync_content
+Validation of every file happens first (course.lessons.content, quizzes.content); only when all
+of it is sound is anything written, lessons first (quizzes point at them), then quizzes. This is
+the only module besides the URL wiring that sees both features: lessons never import quizzes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from course.lessons.content import ContentError, LessonSource, load_lessons
+from course.lessons.sync import SyncReport, apply_lessons, static_exists
+from course.server import page_cache
+from course.server.static_urls import deferred as deferred_static_url
+from quizzes.content import QuizSource, collect_quizzes
+from quizzes.sync import apply_quizzes
+
+
+def load_all() -> tuple[list[LessonSource], list[QuizSource]]:
+    """Validate every content file; raise ContentError listing every problem."""
+    try:
+        lessons = load_lessons(settings.COURSE_CONTENT_DIR, deferred_static_url, static_exists)
+    except ContentError as error:
+        # Still check the quizzes, without the lesson cross-checks, so every problem shows.
+        _, quiz_problems = collect_quizzes(settings.QUIZ_CONTENT_DIR, None)
+        raise ContentError(error.problems + quiz_problems) from None
+    headings = {
+        lesson.slug: {heading["id"] for heading in lesson.rendered.headings} for lesson in lessons
+    }
+    quizzes, problems = collect_quizzes(settings.QUIZ_CONTENT_DIR, headings)
+    if problems:
+        raise ContentError(problems)
+    return lessons, quizzes
+
+
+def sync_content() -> SyncReport:
+    lessons, quizzes = load_all()
+    report = SyncReport()
+    with transaction.atomic():
+        apply_lessons(lessons, report)
+        apply_quizzes(quizzes, report)
+    return report
 
 
 class Command(BaseCommand):

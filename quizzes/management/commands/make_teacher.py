@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from quizzes import teaching
+from quizzes.teach import access
 
 
 class Command(BaseCommand):
@@ -14,8 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, remove: bool, **options) -> None:
         try:
-            user, changed = teaching.set_teacher(username, not remove)
-        except teaching.UnknownUser as error:
+            user, changed = access.set_teacher(username, not remove)
+        except access.UnknownUser as error:
             raise CommandError(str(error)) from None
         name = user.get_username()
         if remove:
