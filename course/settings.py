@@ -44,6 +44,7 @@ CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "course",
     "quizzes",
+    "course.labs",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -207,6 +208,7 @@ LOGGING = {
 # Course settings.
 COURSE_CONTENT_DIR = BASE_DIR / "course" / "content"
 QUIZ_CONTENT_DIR = BASE_DIR / "quizzes" / "content"
+LAB_CONTENT_DIR = BASE_DIR / "course" / "labs" / "content"
 QUIZ_PASS_MARK = envint("QUIZ_PASS_MARK", 70, minimum=0)
 if QUIZ_PASS_MARK > 100:
     raise ImproperlyConfigured(f"QUIZ_PASS_MARK must be 0-100; got {QUIZ_PASS_MARK}")

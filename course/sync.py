@@ -14,6 +14,8 @@ from django.contrib.staticfiles import finders
 from django.db import transaction
 
 from course.content import ContentError, LessonSource, load_lessons
+from course.labs.content import LabContentError, LabSource, load_labs
+from course.labs.sync import apply_labs
 from course.models import Lesson
 from course.static_urls import deferred as deferred_static_url
 from quizzes.content import QuizSource, collect_quizzes
@@ -36,7 +38,7 @@ def static_exists(path: str) -> bool:
     return finders.find(path) is not None
 
 
-def load_all() -> tuple[list[LessonSource], list[QuizSource]]:
+def load_all() -> tuple[list[LessonSource], list[QuizSource], list[LabSource]]:
     """Validate every content file; raise ContentError listing every problem."""
     try:
         lessons = load_lessons(settings.COURSE_CONTENT_DIR, deferred_static_url, static_exists)
@@ -48,17 +50,23 @@ def load_all() -> tuple[list[LessonSource], list[QuizSource]]:
         lesson.slug: {heading["id"] for heading in lesson.rendered.headings} for lesson in lessons
     }
     quizzes, problems = collect_quizzes(settings.QUIZ_CONTENT_DIR, headings)
+    try:
+        labs = load_labs(settings.LAB_CONTENT_DIR, set(headings))
+    except LabContentError as error:
+        problems = problems + error.problems
+        labs = []
     if problems:
         raise ContentError(problems)
-    return lessons, quizzes
+    return lessons, quizzes, labs
 
 
 def sync_content() -> SyncReport:
-    lessons, quizzes = load_all()
+    lessons, quizzes, labs = load_all()
     report = SyncReport()
     with transaction.atomic():
         apply_lessons(lessons, report)
         apply_quizzes(quizzes, report)
+        apply_labs(labs, report)
     return report
 
 

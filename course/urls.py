@@ -10,6 +10,7 @@ urlpatterns = [
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson"),
     path("", include("course.tools_urls")),
     path("", include("quizzes.urls")),
+    path("", include("course.labs.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path(
