@@ -85,10 +85,8 @@ def grade(lab, answer: str, *, all_tests: bool) -> Grade:
 
 def _outcome(test: dict, verdict: checks.Verdict) -> TestOutcome:
     visible = bool(test.get("visible"))
-    if visible:
-        message = verdict.message
-    else:
-        message = HIDDEN_PASSED if verdict.passed else HIDDEN_FAILED
+    hidden_message = HIDDEN_PASSED if verdict.passed else HIDDEN_FAILED
+    message = verdict.message if visible else hidden_message
     return TestOutcome(test["name"], visible, verdict.passed, message)
 
 

@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 
 from course.labs import grading
+from course.labs.content import load_labs
 from course.runner import sandbox_status
 from tests.conftest import require_tool
-from course.labs.content import load_labs
 
 pytestmark = pytest.mark.sandbox
 
