@@ -12,13 +12,14 @@ import json
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from course import runner
 from course.function_runner import limiters
 from course.labs import drafts, grading
 from course.labs.models import Lab, LabAttempt
+from course.labs.validators import validate
 
 MAX_ANSWER_CHARS = drafts.MAX_DRAFT_CHARS
 
@@ -226,3 +227,68 @@ def api_check(request: HttpRequest, key: str) -> JsonResponse:
             response["Retry-After"] = str(max(1, round(refused.extra["retryAfterSeconds"])))
         return response
     return JsonResponse(grade)
+
+
+# --- The validators as a tool of their own ------------------------------------------------------
+
+MAX_ARTEFACT_CHARS = 256 * 1024
+KIND_LABELS = {
+    "dockerfile": "Dockerfile",
+    "ecs-task-definition": "ECS task definition (Fargate), JSON",
+    "ecr-lifecycle-policy": "ECR lifecycle policy, JSON",
+    "schedule-expression": "EventBridge schedule expression",
+    "batch-job-definition": "AWS Batch job definition, JSON",
+}
+
+
+def _validate_text(kind: str, text: object) -> tuple[int, dict]:
+    if kind not in KIND_LABELS:
+        return 404, {"errors": {"kind": f"Unknown kind; choose one of {', '.join(KIND_LABELS)}."}}
+    if not isinstance(text, str):
+        return 400, {"errors": {"text": "Send the artefact as text."}}
+    if len(text) > MAX_ARTEFACT_CHARS:
+        return 400, {"errors": {"text": f"Limited to {MAX_ARTEFACT_CHARS // 1024} KB."}}
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return 400, {"errors": {"text": "The text contains characters that are not valid text."}}
+    return 200, validate(kind, text).as_dict()
+
+
+@require_POST
+def api_validate(request: HttpRequest, kind: str) -> JsonResponse:
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return JsonResponse({"errors": {"body": "The request body must be JSON."}}, status=400)
+    if not isinstance(data, dict) or "text" not in data:
+        return JsonResponse({"errors": {"body": 'Send {"text": "..."}.'}}, status=400)
+    status, body = _validate_text(kind, data["text"])
+    return JsonResponse(body, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def validate_tool(request: HttpRequest) -> HttpResponse:
+    """Paste an artefact, pick its kind, see every problem with its line, column and source.
+
+    POST (not GET) so a pasted task definition never lands in URLs, logs or history.
+    """
+    kind = request.POST.get("kind", "dockerfile") if request.method == "POST" else "dockerfile"
+    text = request.POST.get("text", "") if request.method == "POST" else ""
+    report, error, status = None, None, 200
+    if request.method == "POST":
+        status, body = _validate_text(kind, text)
+        if status == 200:
+            report = body
+        else:
+            error = next(iter(body["errors"].values()))
+            status = 400
+    context = {
+        "kinds": KIND_LABELS.items(),
+        "kind": kind,
+        "text": text,
+        "report": report,
+        "error": error,
+    }
+    if request.htmx:
+        return render(request, "labs/_validate_report.html", context, status=status)
+    return render(request, "labs/validate.html", context, status=status)
