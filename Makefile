@@ -86,6 +86,7 @@ bench: setup ## The runner's overhead, pages while 20 functions run, and what a 
 	$(BIN)/python -m course.runner.bench --runs 30
 	$(BIN)/python -m tests.load.bench_runner_load
 	$(BIN)/python -m tests.load.bench_big_results
+	$(BIN)/python -m tests.load.bench_labs
 
 lint: venv
 	$(BIN)/ruff check .
