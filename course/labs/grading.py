@@ -1,7 +1,7 @@
 """Grade an answer to a lab: run its tests, judge each on the host, count the score.
 
 A code lab's handler runs once per test in a fresh sandbox of the function runner (an array lab:
-once per child, with AWS_BATCH_JOB_ARRAY_INDEX set, as AWS Batch runs an array job), under the
+once per child, with AWS_BATCH_JOB_ARRAY_INDEX and _SIZE set, as AWS Batch runs an array job), under the
 same concurrency slots as the runner page; instead of answering 429 when they are all busy, a
 lab check waits its turn for a short while (coursework, not a Lambda invocation). An artefact lab
 goes through its pure validator once. Hidden tests say only whether they passed: their events,
@@ -106,7 +106,15 @@ def _run_code_test(lab, answer: str, test: dict) -> checks.Verdict:
     children = range(size) if size else [None]
     runs = []
     for index in children:
-        environment = () if index is None else (("AWS_BATCH_JOB_ARRAY_INDEX", str(index)),)
+        # What AWS Batch sets in each child of an array job.
+        environment = (
+            ()
+            if index is None
+            else (
+                ("AWS_BATCH_JOB_ARRAY_INDEX", str(index)),
+                ("AWS_BATCH_JOB_ARRAY_SIZE", str(size)),
+            )
+        )
         request = runner.InvocationRequest(
             runtime=spec["runtime"],
             code=answer,
