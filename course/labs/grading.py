@@ -1,11 +1,11 @@
 """Grade an answer to a lab: run its tests, judge each on the host, count the score.
 
-A code lab's handler runs once per test in a fresh sandbox of the function runner (an array lab:
-once per child, with AWS_BATCH_JOB_ARRAY_INDEX and _SIZE set, as AWS Batch runs an array job), under the
-same concurrency slots as the runner page; instead of answering 429 when they are all busy, a
-lab check waits its turn for a short while (coursework, not a Lambda invocation). An artefact lab
-goes through its pure validator once. Hidden tests say only whether they passed: their events,
-results and logs never leave this module.
+A code lab's handler runs once per test in a fresh sandbox of the function runner (an array
+lab: once per child, with AWS_BATCH_JOB_ARRAY_INDEX and _SIZE set, as AWS Batch runs an array
+job), under the same concurrency slots as the runner page; instead of answering 429 when they
+are all busy, a lab check waits its turn for a short while (coursework, not a Lambda
+invocation). An artefact lab goes through its pure validator once. Hidden tests say only
+whether they passed: their events, results and logs never leave this module.
 """
 
 from __future__ import annotations
