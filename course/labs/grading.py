@@ -33,6 +33,8 @@ class TestOutcome:
     visible: bool
     passed: bool
     message: str
+    # The run's errorType (code labs), kept for the teacher's lab analysis; not in the API.
+    error_type: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -41,6 +43,9 @@ class TestOutcome:
             "passed": self.passed,
             "message": self.message,
         }
+
+    def stored(self) -> dict:
+        return {**self.as_dict(), "error_type": self.error_type}
 
 
 @dataclass
@@ -80,14 +85,14 @@ def grade(lab, answer: str, *, all_tests: bool) -> Grade:
         return Grade([_outcome(test, verdict_of(test)) for test in tests])
     slots, _ = limiters()
     with _slot(slots):
-        return Grade([_outcome(test, _run_code_test(lab, answer, test)) for test in tests])
+        return Grade([_outcome(test, *_run_code_test(lab, answer, test)) for test in tests])
 
 
-def _outcome(test: dict, verdict: checks.Verdict) -> TestOutcome:
+def _outcome(test: dict, verdict: checks.Verdict, error_type: str | None = None) -> TestOutcome:
     visible = bool(test.get("visible"))
     hidden_message = HIDDEN_PASSED if verdict.passed else HIDDEN_FAILED
     message = verdict.message if visible else hidden_message
-    return TestOutcome(test["name"], visible, verdict.passed, message)
+    return TestOutcome(test["name"], visible, verdict.passed, message, error_type)
 
 
 def _artefact_verdicts(lab, answer: str):
@@ -100,7 +105,7 @@ def _artefact_verdicts(lab, answer: str):
     return lambda test: checks.judge_artefact(test["expect"], outcome)
 
 
-def _run_code_test(lab, answer: str, test: dict) -> checks.Verdict:
+def _run_code_test(lab, answer: str, test: dict) -> tuple[checks.Verdict, str | None]:
     spec = lab.spec
     size = spec.get("array_size") or 0
     children = range(size) if size else [None]
@@ -126,7 +131,8 @@ def _run_code_test(lab, answer: str, test: dict) -> checks.Verdict:
         )
         runs.append(runner.invoke(request, limits=sandbox_limits()).as_dict())
     outcome = runs[0] if not size else _combine(runs)
-    return checks.judge_code(test["expect"], outcome)
+    error = outcome.get("error") or {}
+    return checks.judge_code(test["expect"], outcome), error.get("errorType")
 
 
 def _combine(runs: list[dict]) -> dict:

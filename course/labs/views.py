@@ -93,7 +93,7 @@ def check_answer(request: HttpRequest, lab: Lab, answer: object, submit: bool):
                 score=grade.score,
                 max_score=grade.max_score,
                 passed=grade.passed,
-                outcomes=[t.as_dict() for t in grade.tests],
+                outcomes=[t.stored() for t in grade.tests],
             )
     except IntegrityError:  # a concurrent double submit recorded it first
         attempt = LabAttempt.objects.get(user=request.user, lab=lab, answer_digest=digest)
@@ -105,7 +105,10 @@ def _grade_dict(attempt: LabAttempt) -> dict:
         "passed": attempt.passed,
         "score": attempt.score,
         "max": attempt.max_score,
-        "tests": attempt.outcomes,
+        "tests": [
+            {key: test[key] for key in ("name", "visible", "passed", "message")}
+            for test in attempt.outcomes
+        ],
     }
 
 
