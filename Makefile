@@ -91,6 +91,7 @@ bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB resu
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest -q -s -p no:cacheprovider -m bench
 	$(BIN)/python -m tests.load.bench_runner_load
 	$(BIN)/python -m tests.load.bench_big_results
+	$(BIN)/python -m tests.load.bench_labs
 
 pygments-css: venv ## Regenerate static/css/pygments.css (code colours) from course/lessons/markdown.py
 	DJANGO_DEBUG=1 $(MANAGE) pygments_css

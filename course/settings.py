@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "course.calculator",
     "course.runner.web",
     "quizzes",
+    "course.labs",
     "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",
@@ -210,6 +211,7 @@ LOGGING = {
 # Course settings.
 COURSE_CONTENT_DIR = BASE_DIR / "course" / "lessons" / "content"
 QUIZ_CONTENT_DIR = BASE_DIR / "quizzes" / "content"
+LAB_CONTENT_DIR = BASE_DIR / "course" / "labs" / "content"
 QUIZ_PASS_MARK = envint("QUIZ_PASS_MARK", 70, minimum=0)
 if QUIZ_PASS_MARK > 100:
     raise ImproperlyConfigured(f"QUIZ_PASS_MARK must be 0-100; got {QUIZ_PASS_MARK}")

@@ -78,13 +78,16 @@ def charlie(db):
 
 @pytest.fixture
 def content_dir(tmp_path, settings):
-    """A writable copy of the real lessons and quizzes, for tests that edit content."""
+    """A writable copy of the real lessons, quizzes and labs, for tests that edit content."""
     lessons = tmp_path / "lessons"
     quizzes = tmp_path / "quizzes"
+    labs = tmp_path / "labs"
     shutil.copytree(settings.COURSE_CONTENT_DIR, lessons)
     shutil.copytree(settings.QUIZ_CONTENT_DIR, quizzes)
+    shutil.copytree(settings.LAB_CONTENT_DIR, labs)
     settings.COURSE_CONTENT_DIR = lessons
     settings.QUIZ_CONTENT_DIR = quizzes
+    settings.LAB_CONTENT_DIR = labs
     return tmp_path
 
 

@@ -28,6 +28,7 @@ from .interpreters import RUNTIME_NAMES, check_event, node_launch, python_launch
 from .payload import NotStandardJSON, Unreturnable, check
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A runtime's error document has an object and a stackTrace array; thousands of containers
 # mean something else wrote to the control pipe, and parsing them would cost the web process.
@@ -66,6 +67,8 @@ class InvocationRequest:
     memory_mb: int
     timeout_s: int
     function_name: str = "learner-function"
+    # Extra variables, e.g. AWS_BATCH_JOB_ARRAY_INDEX for a Batch array child; Lambda's own win.
+    environment: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -143,6 +146,13 @@ def _validate(req: InvocationRequest) -> None:
         raise ValueError(f"memory_mb must be an integer from {MIN_MEMORY_MB} to {MAX_MEMORY_MB}")
     if not _whole(req.timeout_s) or not MIN_TIMEOUT_S <= req.timeout_s <= MAX_TIMEOUT_S:
         raise ValueError(f"timeout_s must be an integer from {MIN_TIMEOUT_S} to {MAX_TIMEOUT_S}")
+    for name, value in req.environment:
+        if (
+            not _ENV_NAME.match(name)
+            or name.startswith("AWS_LAMBDA_")
+            or not isinstance(value, str)
+        ):
+            raise ValueError(f"environment variable {name!r} is not allowed")
     if not _FUNCTION_NAME.match(req.function_name or ""):
         raise ValueError("function_name must be 1-64 letters, digits, hyphens or underscores")
     check_event(req.event)
@@ -150,7 +160,7 @@ def _validate(req: InvocationRequest) -> None:
 
 def lambda_environment(req: InvocationRequest, log_stream: str) -> dict[str, str]:
     """Exactly the variables a Lambda function sees here; nothing of the server's."""
-    return {
+    return dict(req.environment) | {
         "AWS_LAMBDA_FUNCTION_NAME": req.function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(req.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

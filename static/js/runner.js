@@ -71,6 +71,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll(".runner").forEach(enhanceRunner);
+    // The runner, and any other page with code editors (labs, the artefact checker).
+    document.querySelectorAll(".runner, [data-editor-root]").forEach(enhanceRunner);
   });
 })();

@@ -104,6 +104,7 @@ def test_a_removed_lesson_is_unpublished_not_deleted(db, content_dir, alice):
     LessonRead.objects.create(user=alice, lesson=lightsail, last_read_at=lightsail.updated_at)
     for path in (content_dir / "quizzes").glob("lightsail.*"):
         path.unlink()
+    (content_dir / "labs" / "lightsail-bundle.yaml").unlink()
     (content_dir / "lessons" / "09-lightsail.md").unlink()
     sync()
     lightsail.refresh_from_db()

@@ -190,5 +190,5 @@ def test_lesson_page_shows_an_anonymous_learners_best_score(client, db):
 
 
 def test_home_and_lesson_query_budgets(client, history):
-    for url, budget in [("/", 5), ("/lessons/docker/", 7), ("/progress/", 6)]:
+    for url, budget in [("/", 5), ("/lessons/docker/", 8), ("/progress/", 6)]:
         assert count_queries(client, url) <= budget, url

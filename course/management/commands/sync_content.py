@@ -1,8 +1,9 @@
-"""sync_content: the one place that loads lessons and quizzes, in one transaction.
+"""sync_content: the one place that loads lessons, quizzes and labs, in one transaction.
 
 Validation of every file happens first (course.lessons.content, quizzes.content); only when all
-of it is sound is anything written, lessons first (quizzes point at them), then quizzes. This is
-the only module besides the URL wiring that sees both features: lessons never import quizzes.
+of it is sound is anything written, lessons first (quizzes and labs point at them), then
+quizzes and labs. This is the only module besides the URL wiring that sees every feature:
+lessons never import quizzes or labs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from course.labs.content import LabContentError, LabSource, load_labs
+from course.labs.sync import apply_labs
 from course.lessons.content import ContentError, LessonSource, load_lessons
 from course.lessons.sync import SyncReport, apply_lessons, static_exists
 from course.server import page_cache
@@ -19,7 +22,7 @@ from quizzes.content import QuizSource, collect_quizzes
 from quizzes.sync import apply_quizzes
 
 
-def load_all() -> tuple[list[LessonSource], list[QuizSource]]:
+def load_all() -> tuple[list[LessonSource], list[QuizSource], list[LabSource]]:
     """Validate every content file; raise ContentError listing every problem."""
     try:
         lessons = load_lessons(settings.COURSE_CONTENT_DIR, deferred_static_url, static_exists)
@@ -31,22 +34,28 @@ def load_all() -> tuple[list[LessonSource], list[QuizSource]]:
         lesson.slug: {heading["id"] for heading in lesson.rendered.headings} for lesson in lessons
     }
     quizzes, problems = collect_quizzes(settings.QUIZ_CONTENT_DIR, headings)
+    try:
+        labs = load_labs(settings.LAB_CONTENT_DIR, set(headings))
+    except LabContentError as error:
+        problems = problems + error.problems
+        labs = []
     if problems:
         raise ContentError(problems)
-    return lessons, quizzes
+    return lessons, quizzes, labs
 
 
 def sync_content() -> SyncReport:
-    lessons, quizzes = load_all()
+    lessons, quizzes, labs = load_all()
     report = SyncReport()
     with transaction.atomic():
         apply_lessons(lessons, report)
         apply_quizzes(quizzes, report)
+        apply_labs(labs, report)
     return report
 
 
 class Command(BaseCommand):
-    help = "Validate every lesson and quiz file, then load them into the database in one go."
+    help = "Validate every lesson, quiz and lab file, then load them into the database in one go."
 
     def handle(self, *args, **options) -> None:
         try:
