@@ -94,12 +94,19 @@ def passed(points: int, max_points: int, pass_mark: int) -> bool:
 
 
 def lesson_complete(
-    is_read: bool, has_quiz: bool, best: tuple[int, int] | None, pass_mark: int
+    is_read: bool,
+    has_quiz: bool,
+    best: tuple[int, int] | None,
+    pass_mark: int,
+    labs: tuple[int, int] = (0, 0),
 ) -> bool:
     """The one completion rule, for /progress/, the home outline and the teacher's matrix: the
-    lesson is read and, if it has a quiz, the best submitted score (points, max points) reaches
-    the pass mark."""
+    lesson is read, if it has a quiz the best submitted score (points, max points) reaches the
+    pass mark, and every one of its labs is passed (``labs``: passed, total)."""
     if not is_read:
+        return False
+    labs_passed, labs_total = labs
+    if labs_passed < labs_total:
         return False
     if not has_quiz:
         return True

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
+from course.labs.progress import LabProgress, lab_progress
 from course.lessons.models import Lesson, LessonRead
 from quizzes import grading
 from quizzes.models import Answer, AttemptStatus, Question, Quiz, owner_condition
@@ -115,13 +116,18 @@ class LessonStatus:
     is_read: bool
     stats: QuizStats | None
     is_complete: bool
+    labs: LabProgress | None = None
 
 
-def lesson_status(is_read: bool, stats: QuizStats | None, mark: int) -> LessonStatus:
-    """Complete = read, and the quiz's best score reaches the pass mark (if it has a quiz)."""
+def lesson_status(
+    is_read: bool, stats: QuizStats | None, mark: int, labs: LabProgress | None = None
+) -> LessonStatus:
+    """Complete = read, the quiz's best score reaches the pass mark (if it has a quiz), and
+    every lab is passed (if it has labs): grading.lesson_complete."""
     best = None if stats is None else stats.best
-    complete = grading.lesson_complete(is_read, stats is not None, best, mark)
-    return LessonStatus(is_read=is_read, stats=stats, is_complete=complete)
+    lab_counts = (labs.passed, labs.total) if labs else (0, 0)
+    complete = grading.lesson_complete(is_read, stats is not None, best, mark, lab_counts)
+    return LessonStatus(is_read=is_read, stats=stats, is_complete=complete, labs=labs)
 
 
 def outline_status(
@@ -131,10 +137,13 @@ def outline_status(
     if user is None or not user.is_authenticated:
         return [(lesson, None) for lesson in lessons]
     read = set(read_ids)
-    stats = quiz_stats(user, [lesson.pk for lesson in lessons])
+    ids = [lesson.pk for lesson in lessons]
+    stats = quiz_stats(user, ids)
+    labs = lab_progress(user, ids)
     mark = pass_mark()
     return [
-        (lesson, lesson_status(lesson.pk in read, stats.get(lesson.pk), mark)) for lesson in lessons
+        (lesson, lesson_status(lesson.pk in read, stats.get(lesson.pk), mark, labs.get(lesson.pk)))
+        for lesson in lessons
     ]
 
 
@@ -183,15 +192,19 @@ class CourseProgress:
 
 
 def course_progress(user) -> CourseProgress:
-    """Everything /progress/ shows, in four queries."""
+    """Everything /progress/ shows, in five queries."""
     lessons = list(Lesson.objects.published().only("slug", "title", "order", "summary", "headings"))
     reads = dict(LessonRead.objects.filter(user=user).values_list("lesson_id", "last_read_at"))
-    stats = quiz_stats(user, [lesson.pk for lesson in lessons])
+    ids = [lesson.pk for lesson in lessons]
+    stats = quiz_stats(user, ids)
+    labs = lab_progress(user, ids)
     mark = pass_mark()
     rows = [
         LessonProgress(
             lesson=lesson,
-            status=lesson_status(lesson.pk in reads, stats.get(lesson.pk), mark),
+            status=lesson_status(
+                lesson.pk in reads, stats.get(lesson.pk), mark, labs.get(lesson.pk)
+            ),
             read_at=reads.get(lesson.pk),
         )
         for lesson in lessons

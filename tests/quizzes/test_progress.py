@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from course.labs.models import Lab, LabAttempt
 from course.lessons.models import Lesson, LessonRead
 from quizzes.models import Attempt, Question
 from tests.helpers import right_and_wrong, start
@@ -35,10 +36,26 @@ def row(html: str, title: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
 
 
+def pass_labs(user, slug: str) -> None:
+    for lab in Lab.objects.active().filter(lesson__slug=slug):
+        LabAttempt.objects.create(
+            lab=lab,
+            user=user,
+            answer="ok",
+            answer_digest=f"{lab.pk}",
+            score=1,
+            max_score=1,
+            passed=True,
+            outcomes=[],
+        )
+
+
 @pytest.fixture
 def history(client, alice):
-    """Alice: read Docker and Lambda; Docker 12/12 then 6/12; Lambda 5/17; ECS open."""
+    """Alice: read Docker and Lambda; Docker 12/12 then 6/12 and its lab passed; Lambda 5/17;
+    ECS open."""
     client.force_login(alice)
+    pass_labs(alice, "docker")
     read(alice, "docker")
     read(alice, "lambda")
     take(client, "docker", 12)
@@ -62,12 +79,16 @@ def test_progress_wrong_method(client, alice):
 def test_progress_figures(client, history):
     html = client.get("/progress/").content.decode()
     total = Lesson.objects.published().count()
-    assert row(html, "Docker").split(" ")[:6] == [
+    docker_labs = Lab.objects.active().filter(lesson__slug="docker").count()
+    assert row(html, "Docker").split(" ")[:9] == [
         "✓",
         "Read",
         "100%",
         "50%",
         "2",
+        str(docker_labs),
+        "of",
+        str(docker_labs),
         history["docker"].submitted_at.strftime("%-d"),
     ]
     assert "✓ Complete" in row(html, "Docker")
@@ -75,9 +96,9 @@ def test_progress_figures(client, history):
     percent = f"{round(100 * 5 / lambda_total)}%"
     assert row(html, "AWS Lambda").startswith(f"✓ Read {percent} {percent} 1 ")
     assert "Retake quiz" in row(html, "AWS Lambda")
-    assert row(html, "Amazon ECS").startswith("Not yet — — 0 (one in progress)")
-    assert row(html, "AWS Batch").startswith("Not yet — — 0 —")
-    # Complete: Docker only (Lambda is read but below the pass mark).
+    assert row(html, "Amazon ECS").startswith("Not yet — — 0 (one in progress) 0 of 1 labs")
+    assert row(html, "AWS Batch").startswith("Not yet — — 0 0 of 2 labs")
+    # Complete: Docker only (Lambda is read but below the pass mark, its labs not passed).
     assert f"<strong>1 of {total}</strong> lessons complete</label> ({round(100 / total)}%)" in html
     assert f'<progress id="course-progress" max="{total}" value="1">' in html
 
@@ -123,7 +144,7 @@ def test_progress_shows_only_my_attempts(history, bob):
     as_bob = Client()
     as_bob.force_login(bob)
     html = as_bob.get("/progress/").content.decode()
-    assert row(html, "Docker").startswith("Not yet — — 0 —")
+    assert row(html, "Docker").startswith("Not yet — — 0 0 of 1 labs of Docker —")
     assert "Nothing to review" in html
 
 
@@ -138,8 +159,8 @@ def test_progress_queries_do_not_grow_with_attempts(client, alice, django_assert
     read(alice, "docker")
     take(client, "docker", 3)
     few = count_queries(client, "/progress/")
-    # session, user, lessons, reads, quizzes with my attempts, missed answers
-    assert few <= 6
+    # session, user, lessons, reads, quizzes with my attempts, labs with mine, missed answers
+    assert few <= 7
     for slug in ["docker", "docker", "lambda", "ecs", "ecr", "fargate", "lambda"]:
         take(client, slug, 2)
     take(client, "batch", 1, submit=False)
@@ -147,7 +168,8 @@ def test_progress_queries_do_not_grow_with_attempts(client, alice, django_assert
         assert client.get("/progress/").status_code == 200
 
 
-def test_pass_mark_setting_changes_completion(client, history, settings):
+def test_pass_mark_setting_changes_completion(client, history, settings, alice):
+    pass_labs(alice, "lambda")
     settings.QUIZ_PASS_MARK = 20
     html = client.get("/progress/").content.decode()
     assert "✓ Complete" in row(html, "AWS Lambda")
@@ -190,5 +212,32 @@ def test_lesson_page_shows_an_anonymous_learners_best_score(client, db):
 
 
 def test_home_and_lesson_query_budgets(client, history):
-    for url, budget in [("/", 5), ("/lessons/docker/", 8), ("/progress/", 6)]:
+    # Each gains one query for the lessons' labs (course.labs.progress), whatever their number.
+    for url, budget in [("/", 6), ("/lessons/docker/", 8), ("/progress/", 7)]:
         assert count_queries(client, url) <= budget, url
+
+
+def test_a_lesson_is_complete_only_with_its_labs_passed(client, alice):
+    client.force_login(alice)
+    read(alice, "docker")
+    take(client, "docker", 12)
+    html = client.get("/progress/").content.decode()
+    assert "✓ Complete" not in row(html, "Docker")  # read, quiz passed, lab not yet
+    assert "0 of 1 labs" in row(html, "Docker")
+    home = client.get("/").content.decode()
+    assert "Labs 0/1" in home
+    pass_labs(alice, "docker")
+    html = client.get("/progress/").content.decode()
+    assert "✓ Complete" in row(html, "Docker")
+    assert "Labs 1/1" in client.get("/").content.decode()
+
+
+def test_lab_progress_is_one_query_however_many_attempts(alice, django_assert_num_queries):
+    from course.labs.progress import lab_progress
+
+    pass_labs(alice, "batch")
+    ids = list(Lesson.objects.values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        progress = lab_progress(alice, ids)
+    batch = Lesson.objects.get(slug="batch").pk
+    assert progress[batch].passed == progress[batch].total == 2
