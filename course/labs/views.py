@@ -32,6 +32,11 @@ class CheckRefused(Exception):
         self.status, self.message, self.extra = status, message, extra
 
 
+def _posted_answer(request: HttpRequest) -> str:
+    # Browsers send a textarea's line breaks as CRLF (HTML's form encoding); the learner typed \n.
+    return request.POST.get("answer", "").replace("\r\n", "\n")
+
+
 def _lab(key: str, slug: str | None = None) -> Lab:
     labs = Lab.objects.active().select_related("lesson")
     if slug is not None:
@@ -151,7 +156,7 @@ def lab_page(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def check_form(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     lab = _lab(key, slug)
-    answer = request.POST.get("answer", "")
+    answer = _posted_answer(request)
     submit = request.POST.get("action") == "submit"
     status, grade, error = 200, None, None
     if isinstance(answer, str) and len(answer) <= MAX_ANSWER_CHARS:
@@ -171,7 +176,7 @@ def check_form(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 @require_POST
 def save_draft(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     lab = _lab(key, slug)
-    answer = request.POST.get("answer", "")
+    answer = _posted_answer(request)
     if len(answer) > MAX_ANSWER_CHARS:
         return render(
             request,
@@ -276,7 +281,7 @@ def validate_tool(request: HttpRequest) -> HttpResponse:
     POST (not GET) so a pasted task definition never lands in URLs, logs or history.
     """
     kind = request.POST.get("kind", "dockerfile") if request.method == "POST" else "dockerfile"
-    text = request.POST.get("text", "") if request.method == "POST" else ""
+    text = request.POST.get("text", "").replace("\r\n", "\n") if request.method == "POST" else ""
     report, error, status = None, None, 200
     if request.method == "POST":
         status, body = _validate_text(kind, text)

@@ -107,3 +107,21 @@ def test_the_editor_keeps_the_keyboard_rule(page: Page):
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
     expect(editor).not_to_be_focused()
+
+
+def test_a_code_lab_without_javascript(new_page, bob, sign_in, sandbox, tmp_path, settings):
+    settings.RUNNER_STATE_DIR = tmp_path / "runner"
+    lab = Lab.objects.get(key="lambda-first-handler")
+    page = new_page(java_script_enabled=False)
+    sign_in(page, bob)
+    page.goto(CODE_LAB)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("#lab-result")).to_contain_text("tests passed")
+    page.locator("#lab-answer").fill(lab.solution)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("#lab-result")).to_contain_text("Every visible test passed")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#lab-result")).to_contain_text("Submitted: every test passed")
+    assert LabAttempt.objects.get(user=bob, lab=lab).passed
+    # Without JS nothing autosaves as one types, but every Check saved the draft.
+    assert LabDraft.objects.get(user=bob, lab=lab).text.strip() == lab.solution.strip()
