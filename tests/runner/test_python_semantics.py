@@ -342,6 +342,7 @@ def test_memory_limit(run):
                 return len(data)
         """),
         memory=128,
+        timeout=10,  # at 128 MB the handler has 7% of a CPU: touching 128 MB takes a while
     )
     assert inv.status == "failed"
     message = f"RequestId: {inv.request_id} Error: Runtime exited with error: signal: killed"
@@ -359,6 +360,7 @@ def test_memory_within_limit_is_fine(run):
     inv = run(
         "def lambda_handler(event, context):\n    return len(bytearray(200 * 1024 * 1024))\n",
         memory=512,
+        timeout=10,
     )
     assert inv.status == "succeeded", inv.logs
     assert inv.result == 200 * 1024 * 1024
