@@ -90,7 +90,7 @@ def test_an_artefact_lab_and_the_checker_without_javascript(new_page, alice, sig
     # The checker page: paste, pick, see the problem with its position.
     page.goto("/tools/validate/")
     page.get_by_label("Kind").select_option("schedule-expression")
-    page.get_by_label("Artefact").fill("cron(0 8 * * MON-FRI *)")
+    page.get_by_role("textbox", name="Artefact").fill("cron(0 8 * * MON-FRI *)")
     page.get_by_role("button", name="Check").click()
     expect(page.locator("#validate-report")).to_contain_text("AWS would refuse it")
     expect(page.locator("#validate-report")).to_contain_text("Line 1, column")
