@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "course.runner.web",
     "quizzes",
     "course.labs",
+    "quizzes.teach.lti",
     "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "course.server.middleware.StaticFilesMiddleware",  # WhiteNoise
+    "quizzes.teach.lti.middleware.lti_frame_policy",  # outside sessions: sees their cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,6 +196,10 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )
+
+# LTI 1.3: the tool's RSA private key (PEM). Unset, one is generated once into var/.
+LTI_PRIVATE_KEY = os.environ.get("LTI_PRIVATE_KEY", "").strip()
+LTI_PRIVATE_KEY_FILE = Path(os.environ.get("LTI_PRIVATE_KEY_FILE", VAR_DIR / "lti_private_key.pem"))
 
 # Log-in throttling (course/accounts/throttle.py).
 LOGIN_THROTTLE_PER_ACCOUNT = envint("LOGIN_THROTTLE_PER_ACCOUNT", 5, minimum=1)
