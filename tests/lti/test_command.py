@@ -43,3 +43,12 @@ def test_plain_http_only_with_debug(db, settings):
     settings.DEBUG = True
     add(auth_url="http://127.0.0.1:8080/auth")
     assert Platform.objects.count() == 1
+
+
+def test_canvas_frames_from_the_schools_site_not_its_login_host(db):
+    add()
+    assert Platform.objects.get().origin == "https://sso.canvaslms.com"
+    add(frame_origin="https://school.instructure.com/courses/1")
+    assert Platform.objects.get().origin == "https://school.instructure.com"
+    with pytest.raises(CommandError, match="--frame-origin is not a valid URL"):
+        add(frame_origin="nope")

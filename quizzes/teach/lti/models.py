@@ -18,6 +18,12 @@ class Platform(models.Model):
     auth_url = models.URLField(max_length=500, help_text="OIDC authentication request URL.")
     token_url = models.URLField(max_length=500, help_text="OAuth2 access token URL.")
     keyset_url = models.URLField(max_length=500, help_text="The platform's public JWKS URL.")
+    frame_origin = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="The LMS site whose pages frame the tool, when its login URL is elsewhere "
+        "(Canvas: your school's Canvas address, not sso.canvaslms.com).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -34,8 +40,9 @@ class Platform(models.Model):
 
     @property
     def origin(self) -> str:
-        """Where the LMS page that frames us lives: the origin of its login URL."""
-        parts = urlsplit(self.auth_url)
+        """Where the LMS page that frames us lives: the frame origin given at registration, or
+        else the origin of its login URL (right for Moodle, whose login URL is on the site)."""
+        parts = urlsplit(self.frame_origin or self.auth_url)
         return f"{parts.scheme}://{parts.netloc}"
 
 

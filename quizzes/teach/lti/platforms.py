@@ -28,7 +28,7 @@ def check_url(name: str, url: str) -> str:
 
 
 def add_platform(
-    *, issuer, client_id, deployment_id, auth_url, token_url, keyset_url, name=""
+    *, issuer, client_id, deployment_id, auth_url, token_url, keyset_url, name="", frame_origin=""
 ) -> tuple[Platform, bool]:
     """Create or update the registration for (issuer, client id); (platform, created)."""
     for label, value in (
@@ -43,6 +43,8 @@ def add_platform(
         "token_url": check_url("--token-url", token_url),
         "keyset_url": check_url("--keyset-url", keyset_url),
     }
+    if frame_origin:
+        urls["frame_origin"] = check_url("--frame-origin", frame_origin)
     with transaction.atomic():
         platform, created = Platform.objects.update_or_create(
             issuer=issuer.strip(),

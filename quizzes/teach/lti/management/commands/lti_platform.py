@@ -17,6 +17,12 @@ class Command(BaseCommand):
         add.add_argument("--token-url", required=True)
         add.add_argument("--keyset-url", required=True)
         add.add_argument("--name", default="")
+        add.add_argument(
+            "--frame-origin",
+            default="",
+            help="The LMS site that frames the tool, if not the login URL's (Canvas: your "
+            "school's Canvas URL).",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -28,6 +34,7 @@ class Command(BaseCommand):
                 token_url=options["token_url"],
                 keyset_url=options["keyset_url"],
                 name=options["name"],
+                frame_origin=options["frame_origin"],
             )
         except PlatformError as error:
             raise CommandError(str(error)) from None
