@@ -189,7 +189,11 @@ def test_lab_analysis_counts_latest_failures_and_error_types():
     subs = [
         # Ana failed the handler test twice, then fixed it.
         reports.LabSubmission(
-            1, 7, False, (outcome("returns 200", False, "TypeError"), outcome("hidden", True, visible=False)), NOW
+            1,
+            7,
+            False,
+            (outcome("returns 200", False, "TypeError"), outcome("hidden", True, visible=False)),
+            NOW,
         ),
         reports.LabSubmission(
             1,
