@@ -118,6 +118,7 @@ class ExtensionForm(DueForm):
         },
     )
     field_order = ["assignment", "student", "due_date", "due_time"]
+    prefix = "extension"  # shares its page with AssignmentForm: distinct names and ids
 
     def __init__(self, *args, classroom: Classroom, students, assignments, **kwargs):
         super().__init__(*args, classroom=classroom, **kwargs)

@@ -244,17 +244,19 @@ def test_extension_moves_one_students_due_date(client, teacher, other_teacher, k
     url = f"/teach/classes/{klass.pk}/extensions/"
     future = timezone.now() + timedelta(days=3)
     form = {
-        "assignment": assignment.pk,
-        "student": alice.pk,
-        "due_date": future.date().isoformat(),
-        "due_time": "12:00",
+        "extension-assignment": assignment.pk,
+        "extension-student": alice.pk,
+        "extension-due_date": future.date().isoformat(),
+        "extension-due_time": "12:00",
     }
     client.force_login(other_teacher)
     assert client.post(url, form).status_code == 404
     client.force_login(teacher)
     assert client.post(url, form).status_code == 302
     assert Extension.objects.get().student == alice
-    assert client.post(url, {**form, "student": 999999}).status_code == 400
+    response = client.post(url, {**form, "extension-student": 999999})
+    assert response.status_code == 400
+    assert "Choose one of the class" in response.content.decode()
     assert Extension.objects.count() == 1
     html = client.get(klass.get_absolute_url()).content.decode()
     rows = {
