@@ -57,12 +57,13 @@ def test_teacher_sees_late_and_missing_work_and_the_student_their_feed(
 
     # The teacher assigns another lesson from the Assignments tab.
     desk.get_by_role("link", name="Assignments").click()
-    desk.get_by_label("Lesson", exact=True).select_option(label="Amazon ECS")
-    desk.get_by_label("Due date", exact=True).fill(
+    form = desk.get_by_role("region", name="Assign a lesson")
+    form.get_by_label("Lesson", exact=True).select_option(label="Amazon ECS")
+    form.get_by_label("Due date", exact=True).fill(
         (timezone.now() + timedelta(days=2, hours=1)).date().isoformat()
     )
-    desk.get_by_label("Due time", exact=True).fill("23:59")
-    desk.get_by_role("button", name="Assign", exact=True).click()
+    form.get_by_label("Due time", exact=True).fill("23:59")
+    form.get_by_role("button", name="Assign", exact=True).click()
     expect(desk.get_by_text("Amazon ECS assigned.")).to_be_visible()
     expect(desk.get_by_role("table")).to_contain_text("Amazon ECS")
     assert_accessible(desk, "assignments")
