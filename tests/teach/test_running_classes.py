@@ -413,3 +413,47 @@ def test_gradebook_downloads(client, teacher, other_teacher, klass, alice):
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Docker"]
     assert points == ["    Points Possible", "", "", "", "", "100"]
     assert rows[0] == ["alice", "", "S-9", "alice", "Cloud, Tuesday", "100"]
+
+
+# --- Who may open what ---------------------------------------------------------------------------
+
+
+def teacher_urls(classroom, student):
+    base = f"/teach/classes/{classroom.pk}"
+    return [
+        ("get", f"{base}/settings/"),
+        ("post", f"{base}/settings/"),
+        ("post", f"{base}/archive/"),
+        ("get", f"{base}/assignments/"),
+        ("post", f"{base}/assignments/"),
+        ("post", f"{base}/extensions/"),
+        ("post", f"{base}/students/{student.pk}/note/"),
+        ("get", f"{base}/labs.csv"),
+        ("get", f"{base}/gradebook-moodle.csv"),
+        ("get", f"{base}/gradebook-canvas.csv"),
+    ]
+
+
+def test_anonymous_are_sent_to_log_in(client, klass, alice):
+    for method, url in teacher_urls(klass, alice):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+
+
+def test_students_are_refused_and_other_teachers_get_404(client, klass, alice, other_teacher):
+    client.force_login(alice)
+    for method, url in teacher_urls(klass, alice):
+        assert getattr(client, method)(url).status_code == 403, url
+    client.force_login(other_teacher)
+    for method, url in teacher_urls(klass, alice):
+        assert getattr(client, method)(url).status_code == 404, url
+    assert not StudentNote.objects.exists() and not Assignment.objects.exists()
+
+
+def test_sorting_by_attention_with_htmx_returns_the_matrix_alone(client, teacher, klass):
+    client.force_login(teacher)
+    response = client.get(klass.get_absolute_url() + "?sort=-attention", **HTMX)
+    html = response.content.decode()
+    assert html.startswith('<section id="matrix"')
+    assert 'aria-sort="descending"><a id="sort-attention"' in html
+    assert 'class="standing-summary"' in html
