@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "quizzes",
     "course.labs",
     "quizzes.teach.lti",
+    "course.accounts",
     "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",
@@ -221,6 +222,10 @@ LAB_CONTENT_DIR = BASE_DIR / "course" / "labs" / "content"
 QUIZ_PASS_MARK = envint("QUIZ_PASS_MARK", 70, minimum=0)
 if QUIZ_PASS_MARK > 100:
     raise ImproperlyConfigured(f"QUIZ_PASS_MARK must be 0-100; got {QUIZ_PASS_MARK}")
+# "Needs attention" on the teacher's matrix: no activity for this many days, or still below the
+# pass mark after this many submitted attempts at one quiz.
+ATTENTION_INACTIVE_DAYS = envint("ATTENTION_INACTIVE_DAYS", 7, minimum=1)
+ATTENTION_FAILED_ATTEMPTS = envint("ATTENTION_FAILED_ATTEMPTS", 2, minimum=1)
 
 # Function runner limits (see course/runner/).
 RUNNER_MAX_MEMORY_MB = envint("RUNNER_MAX_MEMORY_MB", 1024, minimum=128)
