@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "course.runner.web",
     "quizzes",
     "course.labs",
+    "quizzes.teach.lti",
+    "course.accounts",
     "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "course.server.middleware.StaticFilesMiddleware",  # WhiteNoise
+    "quizzes.teach.lti.middleware.lti_frame_policy",  # outside sessions: sees their cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -195,6 +198,10 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; object-src 'none'"
 )
 
+# LTI 1.3: the tool's RSA private key (PEM). Unset, one is generated once into var/.
+LTI_PRIVATE_KEY = os.environ.get("LTI_PRIVATE_KEY", "").strip()
+LTI_PRIVATE_KEY_FILE = Path(os.environ.get("LTI_PRIVATE_KEY_FILE", VAR_DIR / "lti_private_key.pem"))
+
 # Log-in throttling (course/accounts/throttle.py).
 LOGIN_THROTTLE_PER_ACCOUNT = envint("LOGIN_THROTTLE_PER_ACCOUNT", 5, minimum=1)
 LOGIN_THROTTLE_PER_ADDRESS = envint("LOGIN_THROTTLE_PER_ADDRESS", 30, minimum=1)
@@ -215,6 +222,10 @@ LAB_CONTENT_DIR = BASE_DIR / "course" / "labs" / "content"
 QUIZ_PASS_MARK = envint("QUIZ_PASS_MARK", 70, minimum=0)
 if QUIZ_PASS_MARK > 100:
     raise ImproperlyConfigured(f"QUIZ_PASS_MARK must be 0-100; got {QUIZ_PASS_MARK}")
+# "Needs attention" on the teacher's matrix: no activity for this many days, or still below the
+# pass mark after this many submitted attempts at one quiz.
+ATTENTION_INACTIVE_DAYS = envint("ATTENTION_INACTIVE_DAYS", 7, minimum=1)
+ATTENTION_FAILED_ATTEMPTS = envint("ATTENTION_FAILED_ATTEMPTS", 2, minimum=1)
 
 # Function runner limits (see course/runner/).
 RUNNER_MAX_MEMORY_MB = envint("RUNNER_MAX_MEMORY_MB", 1024, minimum=128)

@@ -5,11 +5,13 @@ from django.utils.text import Truncator
 from course.common.text import html_to_text
 from quizzes.models import (
     Answer,
+    Assignment,
     Attempt,
     AttemptStatus,
     Choice,
     Classroom,
     Enrollment,
+    Extension,
     Question,
     Quiz,
 )
@@ -199,10 +201,19 @@ class ClassroomAdmin(admin.ModelAdmin):
         "student_count",
         "created_at",
     ]
-    list_filter = ["join_enabled", "created_at"]
+    list_filter = ["join_enabled", "is_archived", "created_at"]
     search_fields = ["name", "join_code", "teachers__username", "enrollments__student__username"]
     filter_horizontal = ["teachers"]
-    fields = ["name", "join_code", "join_enabled", "teachers", "created_at", "updated_at"]
+    fields = [
+        "name",
+        "join_code",
+        "join_enabled",
+        "time_zone",
+        "is_archived",
+        "teachers",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "created_at"
     inlines = [EnrollmentInline]
@@ -233,3 +244,21 @@ class EnrollmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["student", "classroom"]
     readonly_fields = ["joined_at"]
     date_hierarchy = "joined_at"
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "classroom", "due_at", "created_by"]
+    list_filter = ["classroom", "due_at"]
+    search_fields = ["lesson__title", "classroom__name"]
+    list_select_related = ["lesson", "classroom", "created_by"]
+    raw_id_fields = ["classroom", "lesson", "created_by"]
+    date_hierarchy = "due_at"
+
+
+@admin.register(Extension)
+class ExtensionAdmin(admin.ModelAdmin):
+    list_display = ["student", "assignment", "due_at"]
+    search_fields = ["student__username", "assignment__classroom__name"]
+    list_select_related = ["student", "assignment__lesson", "assignment__classroom"]
+    raw_id_fields = ["assignment", "student"]

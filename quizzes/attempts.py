@@ -20,7 +20,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from quizzes import grading
+from quizzes import grading, hooks
 from quizzes.models import (
     Answer,
     AnswerChoice,
@@ -347,6 +347,9 @@ def submit_attempt(attempt: Attempt) -> bool:
         points = grading.score(answer.is_correct for answer in graded)
         Attempt.objects.filter(pk=attempt.pk).update(
             score=points, max_score=len(graded) + len(unanswered)
+        )
+        transaction.on_commit(
+            lambda: hooks.attempt_submitted.send(sender=Attempt, attempt_id=attempt.pk)
         )
     return True
 

@@ -1,6 +1,8 @@
 import secrets
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -313,12 +315,24 @@ def normalize_join_code(text: str) -> str:
     return "".join(text.split()).replace("-", "").upper()
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a time zone we know. Use a name like Europe/London or "
+            "America/New_York.",
+            params={"value": value},
+        )
+
+
 class ClassroomQuerySet(models.QuerySet):
     def taught_by(self, user):
         """The classes this user teaches; anyone else's class is simply not in it."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(teachers=user)
+
+    def current(self):
+        return self.filter(is_archived=False)
 
 
 class Classroom(models.Model):
@@ -331,6 +345,15 @@ class Classroom(models.Model):
     )
     join_enabled = models.BooleanField(
         default=True, help_text="Off: the code no longer lets new students in."
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Due dates are set and shown in this time zone.",
+    )
+    is_archived = models.BooleanField(
+        default=False, help_text="Archived: read-only, nobody can join, hidden from the list."
     )
     teachers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="classes_taught", blank=True
@@ -372,6 +395,14 @@ class Classroom(models.Model):
             return
         raise IntegrityError("Could not find an unused join code.")
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def accepts_students(self) -> bool:
+        return self.join_enabled and not self.is_archived
+
     def enroll(self, user) -> bool:
         """Add a student; True if they were not in the class yet. Joining twice is harmless."""
         _, created = Enrollment.objects.get_or_create(classroom=self, student=user)
@@ -402,6 +433,80 @@ class Enrollment(models.Model):
             "quizzes:teach_student",
             kwargs={"pk": self.classroom_id, "user_id": self.student_id},
         )
+
+
+class Assignment(models.Model):
+    """A lesson (its reading, quiz and labs) a class must complete by a moment in time."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="assignments")
+    due_at = models.DateTimeField(help_text="Stored in UTC; set and shown in the class's zone.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classroom", "lesson"], name="lesson_assigned_once_per_class"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson.title} for {self.classroom}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:teach_assignments", kwargs={"pk": self.classroom_id})
+
+
+class Extension(models.Model):
+    """One student's own due date for an assignment."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extensions"
+    )
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assignment_id", "student_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "student"], name="one_extension_per_student"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} until {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class StudentNote(models.Model):
+    """A teacher's private note about a student in a class; the class's teachers share it."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="notes")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes_about"
+    )
+    text = models.TextField(max_length=5000, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["classroom_id", "student_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classroom", "student"], name="one_note_per_student_and_class"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note on {self.student} in {self.classroom}"
 
 
 TEACHERS_GROUP = "Teachers"  # created by course/migrations/0002_teachers_group.py

@@ -22,13 +22,22 @@ Definitions (also shown to teachers on the analysis page):
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from quizzes.grading import lesson_complete, percent
+from quizzes.grading import lesson_complete, passed, percent
 
 # --- Progress matrix ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabInfo:
+    id: int
+    key: str
+    title: str
+    lesson_id: int
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class LessonInfo:
     slug: str
     title: str
     quiz_id: int | None = None  # its active quiz, if it has one
+    labs: tuple[LabInfo, ...] = ()  # its active labs, in order
 
 
 @dataclass(frozen=True)
@@ -45,10 +55,21 @@ class StudentInfo:
     username: str
     full_name: str = ""
     joined: str = ""  # ISO date, for the CSV
+    display_name: str = ""  # from their profile: what they asked to be called
+    student_id: str = ""  # their school's ID number, if they gave it
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    joined_at: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        """The name a teacher reads: the chosen display name, else the account's full name."""
+        return self.display_name or self.full_name
 
     @property
     def display(self) -> str:
-        return f"{self.full_name} ({self.username})" if self.full_name else self.username
+        return f"{self.name} ({self.username})" if self.name else self.username
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,19 @@ class AttemptRow:
     quiz_id: int
     score: int
     max_score: int
+    submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LabAttemptRow:
+    """One submitted lab answer."""
+
+    user_id: int
+    lab_id: int
+    score: int
+    max_score: int
+    passed: bool
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -67,12 +101,23 @@ class QuizRecord:
 
     attempts: int = 0
     best: tuple[int, int] | None = None  # (score, max score)
+    # Submission times with their scores, to find when the quiz was first passed.
+    history: list[tuple[datetime, int, int]] = field(default_factory=list)
+    in_progress: bool = False
 
-    def add(self, score: int, max_score: int) -> None:
+    def add(self, score: int, max_score: int, at: datetime | None = None) -> None:
         self.attempts += 1
         # Compare fractions exactly: a/b > c/d  <=>  a*d > c*b.
         if self.best is None or score * self.best[1] > self.best[0] * max_score:
             self.best = (score, max_score)
+        if at is not None:
+            self.history.append((at, score, max_score))
+
+    def first_passed_at(self, pass_mark: int) -> datetime | None:
+        return min(
+            (at for at, score, top in self.history if passed(score, top, pass_mark)),
+            default=None,
+        )
 
     @property
     def best_percent(self) -> int | None:
@@ -83,8 +128,147 @@ def records_by_student(attempts: Iterable[AttemptRow]) -> dict[tuple[int, int], 
     """{(user id, quiz id): QuizRecord} folded from submitted attempts."""
     records: dict[tuple[int, int], QuizRecord] = defaultdict(QuizRecord)
     for row in attempts:
-        records[(row.user_id, row.quiz_id)].add(row.score, row.max_score)
+        records[(row.user_id, row.quiz_id)].add(row.score, row.max_score, row.submitted_at)
     return dict(records)
+
+
+LAB_PASSED, LAB_ATTEMPTED, LAB_NOT_STARTED = "passed", "attempted", "not started"
+LAB_LABELS = {
+    LAB_PASSED: "✓ Passed",
+    LAB_ATTEMPTED: "✗ Tried",
+    LAB_NOT_STARTED: "– Not started",
+}
+
+
+@dataclass
+class LabRecord:
+    """One student's submissions to one lab."""
+
+    attempts: int = 0
+    best: tuple[int, int] | None = None
+    first_passed_at: datetime | None = None
+    passed: bool = False
+
+    def add(self, row: LabAttemptRow) -> None:
+        self.attempts += 1
+        if self.best is None or row.score * self.best[1] > self.best[0] * row.max_score:
+            self.best = (row.score, row.max_score)
+        if row.passed:
+            self.passed = True
+            if row.created_at is not None and (
+                self.first_passed_at is None or row.created_at < self.first_passed_at
+            ):
+                self.first_passed_at = row.created_at
+
+
+@dataclass(frozen=True)
+class LabCell:
+    lab: LabInfo
+    record: LabRecord
+
+    @property
+    def state(self) -> str:
+        if self.record.passed:
+            return LAB_PASSED
+        return LAB_ATTEMPTED if self.record.attempts else LAB_NOT_STARTED
+
+    @property
+    def label(self) -> str:
+        return LAB_LABELS[self.state]
+
+    @property
+    def fraction(self) -> float:
+        """Its best score as a share of the points: 0 before any try."""
+        best = self.record.best
+        return 0.0 if not best or not best[1] else best[0] / best[1]
+
+
+def lab_records(rows: Iterable[LabAttemptRow]) -> dict[tuple[int, int], LabRecord]:
+    """{(user id, lab id): LabRecord}."""
+    records: dict[tuple[int, int], LabRecord] = defaultdict(LabRecord)
+    for row in rows:
+        records[(row.user_id, row.lab_id)].add(row)
+    return dict(records)
+
+
+def lesson_done(
+    is_read: bool,
+    record: QuizRecord | None,
+    labs: Sequence[LabCell],
+    pass_mark: int,
+) -> bool:
+    """Complete for teachers: the one rule, grading.lesson_complete (read, quiz passed, every lab
+    passed), as the learner's own pages count it."""
+    best = None if record is None else record.best
+    lab_counts = (sum(1 for cell in labs if cell.record.passed), len(labs))
+    return lesson_complete(is_read, record is not None, best, pass_mark, lab_counts)
+
+
+def completed_at(
+    first_read_at: datetime | None,
+    record: QuizRecord | None,
+    labs: Sequence[LabCell],
+    pass_mark: int,
+) -> datetime | None:
+    """When a complete lesson became complete: the latest of when it was first read, when its
+    quiz was first passed and when each lab was first passed (None if any moment is unknown)."""
+    moments = [first_read_at]
+    if record is not None:
+        moments.append(record.first_passed_at(pass_mark))
+    moments += [cell.record.first_passed_at for cell in labs]
+    if any(moment is None for moment in moments):
+        return None
+    return max(moments)
+
+
+@dataclass(frozen=True)
+class AssignmentInfo:
+    id: int
+    lesson_id: int
+    title: str
+    due_at: datetime
+
+
+ON_TIME, LATE, MISSING, PENDING = "done", "late", "missing", "pending"
+ASSIGNMENT_LABELS = {
+    ON_TIME: "✓ Done on time",
+    LATE: "⚠ Late",
+    MISSING: "✗ Missing",
+    PENDING: "Not due yet",
+}
+
+
+@dataclass(frozen=True)
+class AssignmentState:
+    assignment: AssignmentInfo
+    due_at: datetime  # the student's own: the class's date, or their extension
+    state: str
+    done_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return ASSIGNMENT_LABELS[self.state]
+
+    @property
+    def extended(self) -> bool:
+        return self.due_at != self.assignment.due_at
+
+
+def assignment_state(
+    assignment: AssignmentInfo,
+    due_at: datetime,
+    is_complete: bool,
+    done_at: datetime | None,
+    now: datetime,
+) -> AssignmentState:
+    """Complete after the due moment: late. Not complete and past it: missing."""
+    if is_complete:
+        late = done_at is not None and done_at > due_at
+        return AssignmentState(assignment, due_at, LATE if late else ON_TIME, done_at)
+    return AssignmentState(assignment, due_at, MISSING if now > due_at else PENDING)
+
+
+PASS, BELOW, NO_SCORE = "pass", "below", "none"
 
 
 @dataclass(frozen=True)
@@ -93,6 +277,9 @@ class Cell:
     is_read: bool
     record: QuizRecord | None  # None: the lesson has no quiz
     is_complete: bool
+    labs: tuple[LabCell, ...] = ()
+    pass_mark: int = 0
+    assignment: AssignmentState | None = None
 
     @property
     def has_quiz(self) -> bool:
@@ -107,24 +294,135 @@ class Cell:
         return 0 if self.record is None else self.record.attempts
 
     @property
+    def in_progress(self) -> bool:
+        return self.record is not None and self.record.in_progress
+
+    @property
+    def score_status(self) -> str:
+        """Against the pass mark: the matrix colours it, and says it in words too."""
+        if self.record is None or self.record.best is None:
+            return NO_SCORE
+        return PASS if passed(*self.record.best, self.pass_mark) else BELOW
+
+    @property
     def read_label(self) -> str:
         return "✓ Read" if self.is_read else "– Not read"
 
     @property
     def score_label(self) -> str:
-        """Like "80% · 2 tries", or "No tries", or "" (no quiz): words, never colour alone."""
+        """Like "✓ 80% · 2 tries", "✗ 40% · 1 try (below 70%)", or "No tries", or "" (no
+        quiz): words and symbols, never colour alone."""
         if self.record is None:
             return ""
         if self.record.best is None:
             return "No tries"
         tries = self.record.attempts
-        return f"{self.record.best_percent}% · {tries} {'try' if tries == 1 else 'tries'}"
+        text = f"{self.record.best_percent}% · {tries} {'try' if tries == 1 else 'tries'}"
+        if self.score_status == PASS:
+            return f"✓ {text}"
+        return f"✗ {text} (below {self.pass_mark}%)"
+
+    @property
+    def labs_passed(self) -> int:
+        return sum(1 for cell in self.labs if cell.state == LAB_PASSED)
+
+    @property
+    def labs_attempted(self) -> int:
+        return sum(1 for cell in self.labs if cell.state == LAB_ATTEMPTED)
+
+    @property
+    def labs_label(self) -> str:
+        """Like "Labs: 1 passed, 1 tried, 1 not started"; "" without labs."""
+        if not self.labs:
+            return ""
+        started = len(self.labs) - self.labs_passed - self.labs_attempted
+        parts = [f"{self.labs_passed} passed"]
+        if self.labs_attempted:
+            parts.append(f"{self.labs_attempted} tried")
+        if started:
+            parts.append(f"{started} not started")
+        return f"Labs {self.labs_passed}/{len(self.labs)}: " + ", ".join(parts)
+
+    @property
+    def item_fractions(self) -> list[float]:
+        """The quiz's and each lab's best score as shares: what a gradebook grade averages."""
+        found = []
+        if self.record is not None:
+            best = self.record.best
+            found.append(0.0 if not best or not best[1] else best[0] / best[1])
+        found += [cell.fraction for cell in self.labs]
+        return found
+
+    @property
+    def grade_percent(self) -> int:
+        """The lesson's grade for a gradebook: the mean of the quiz's and labs' best scores
+        (each counted once); a lesson with neither is 100 when read, else 0."""
+        fractions = self.item_fractions
+        if not fractions:
+            return 100 if self.is_read else 0
+        return round(100 * sum(fractions) / len(fractions))
+
+
+INACTIVE, BEHIND, ON_TRACK = "inactive", "behind", "on track"
+
+
+@dataclass(frozen=True)
+class AttentionRules:
+    pass_mark: int
+    inactive_days: int
+    failed_attempts: int
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # "inactive" | "failing" | "missing"
+    text: str
+
+
+def attention_reasons(
+    cells: Sequence[Cell],
+    last_active: datetime | None,
+    joined_at: datetime | None,
+    now: datetime,
+    rules: AttentionRules,
+) -> list[Reason]:
+    """Why a teacher should look at this student: inactive for N days (counted from joining if
+    they never did anything), a quiz still below the pass mark after K tries, missing work."""
+    reasons = []
+    since = last_active or joined_at
+    if since is not None and now - since >= timedelta(days=rules.inactive_days):
+        days = (now - since).days
+        what = "No activity" if last_active is None else "Inactive"
+        reasons.append(Reason(INACTIVE, f"{what} for {days} days"))
+    failing = [
+        cell.lesson.title
+        for cell in cells
+        if cell.record is not None
+        and cell.record.attempts >= rules.failed_attempts
+        and cell.score_status == BELOW
+    ]
+    if failing:
+        reasons.append(
+            Reason(
+                "failing",
+                f"Below {rules.pass_mark}% after {rules.failed_attempts}+ tries: "
+                + ", ".join(failing),
+            )
+        )
+    missing = sum(1 for cell in cells if cell.assignment and cell.assignment.state == MISSING)
+    if missing:
+        reasons.append(
+            Reason("missing", f"Behind: {missing} assignment{'s' * (missing > 1)} missing")
+        )
+    return reasons
 
 
 @dataclass(frozen=True)
 class MatrixRow:
     student: StudentInfo
     cells: tuple[Cell, ...]
+    last_active: datetime | None = None
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def completed(self) -> int:
@@ -138,8 +436,42 @@ class MatrixRow:
     def percent(self) -> int:
         return percent(self.completed, self.total)
 
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def standing(self) -> str:
+        kinds = {reason.kind for reason in self.reasons}
+        if INACTIVE in kinds:
+            return INACTIVE
+        return BEHIND if kinds else ON_TRACK
+
+    @property
+    def assignments(self) -> list[AssignmentState]:
+        return sorted(
+            (cell.assignment for cell in self.cells if cell.assignment is not None),
+            key=lambda state: (state.due_at, state.assignment.id),
+        )
+
     def cell_for(self, slug: str) -> Cell | None:
         return next((cell for cell in self.cells if cell.lesson.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class Summary:
+    on_track: int
+    behind: int
+    inactive: int
+
+    @property
+    def total(self) -> int:
+        return self.on_track + self.behind + self.inactive
+
+
+def summarise(rows: Sequence[MatrixRow]) -> Summary:
+    counts = Counter(row.standing for row in rows)
+    return Summary(counts[ON_TRACK], counts[BEHIND], counts[INACTIVE])
 
 
 def build_matrix(
@@ -148,10 +480,28 @@ def build_matrix(
     reads: Iterable[tuple[int, int]],
     attempts: Iterable[AttemptRow],
     pass_mark: int,
+    *,
+    lab_attempts: Iterable[LabAttemptRow] = (),
+    open_attempts: Iterable[tuple[int, int]] = (),
+    first_reads: dict[tuple[int, int], datetime] | None = None,
+    assignments: Sequence[AssignmentInfo] = (),
+    extensions: dict[tuple[int, int], datetime] | None = None,
+    activity: dict[int, datetime] | None = None,
+    now: datetime | None = None,
+    rules: AttentionRules | None = None,
 ) -> list[MatrixRow]:
-    """A row per student, a cell per lesson. `reads`: (user id, lesson id) pairs."""
+    """A row per student, a cell per lesson. `reads`: (user id, lesson id) pairs;
+    `open_attempts`: (user id, quiz id) of quizzes in progress; `first_reads`: when each was
+    first read; `extensions`: {(assignment id, user id): due}; `activity`: each student's latest
+    activity. Assignment states and attention reasons need `now` (and `rules`)."""
     read = set(reads)
     records = records_by_student(attempts)
+    labs_done = lab_records(lab_attempts)
+    opened = set(open_attempts)
+    first_reads = first_reads or {}
+    extensions = extensions or {}
+    activity = activity or {}
+    by_lesson = {assignment.lesson_id: assignment for assignment in assignments}
     rows = []
     for student in students:
         cells = []
@@ -160,10 +510,29 @@ def build_matrix(
             record = None
             if lesson.quiz_id is not None:
                 record = records.get((student.id, lesson.quiz_id)) or QuizRecord()
-            best = None if record is None else record.best
-            complete = lesson_complete(is_read, record is not None, best, pass_mark)
-            cells.append(Cell(lesson, is_read, record, is_complete=complete))
-        rows.append(MatrixRow(student, tuple(cells)))
+                if (student.id, lesson.quiz_id) in opened:
+                    record.in_progress = True
+            labs = tuple(
+                LabCell(lab, labs_done.get((student.id, lab.id)) or LabRecord())
+                for lab in lesson.labs
+            )
+            complete = lesson_done(is_read, record, labs, pass_mark)
+            state = None
+            assignment = by_lesson.get(lesson.id)
+            if assignment is not None and now is not None:
+                due = extensions.get((assignment.id, student.id), assignment.due_at)
+                done_at = (
+                    completed_at(first_reads.get((student.id, lesson.id)), record, labs, pass_mark)
+                    if complete
+                    else None
+                )
+                state = assignment_state(assignment, due, complete, done_at, now)
+            cells.append(Cell(lesson, is_read, record, complete, labs, pass_mark, state))
+        last = activity.get(student.id)
+        reasons = ()
+        if rules is not None and now is not None:
+            reasons = tuple(attention_reasons(cells, last, student.joined_at, now, rules))
+        rows.append(MatrixRow(student, tuple(cells), last, reasons))
     return rows
 
 
@@ -198,7 +567,7 @@ def parse_sort(value: str | None, lesson_slugs: Iterable[str]) -> Sort:
     value = (value or "").strip()
     descending = value.startswith("-")
     key = value[1:] if descending else value
-    if key in {"name", "completion"} or key in set(lesson_slugs):
+    if key in {"name", "completion", "attention", "active"} or key in set(lesson_slugs):
         return Sort(key, descending)
     return DEFAULT_SORT
 
@@ -212,6 +581,11 @@ def sort_rows(rows: Sequence[MatrixRow], sort: Sort) -> list[MatrixRow]:
     def figure(row: MatrixRow) -> tuple:
         if sort.key == "completion":
             return (row.completed,)
+        if sort.key == "attention":
+            return (len(row.reasons),)
+        if sort.key == "active":
+            # Never active sorts as the longest ago.
+            return (row.last_active.timestamp() if row.last_active else float("-inf"),)
         cell = row.cell_for(sort.key)
         if cell is None:
             return (-1, -1, -1)
@@ -396,6 +770,7 @@ class ItemStats:
     sums: ItemSums
     wrong_choices: tuple[Distractor, ...] = ()
     flags: tuple[Flag, ...] = ()
+    wrong_values: tuple[WrongValue, ...] = ()  # numeric questions
 
     @property
     def n(self) -> int:
@@ -436,6 +811,7 @@ def item_stats(
     wrong_choices: Sequence[tuple[int, str, str]] = (),
     picks: dict[int, int] | None = None,
     min_responses: int = MIN_RESPONSES_FOR_FLAGS,
+    wrong_values: Sequence[WrongValue] = (),
 ) -> ItemStats:
     wrong = distractors(wrong_choices, picks or {}, sums.n)
     return ItemStats(
@@ -451,6 +827,7 @@ def item_stats(
         flags=tuple(
             flags(facility(sums), discrimination(sums), sums.n, wrong, min_responses=min_responses)
         ),
+        wrong_values=tuple(wrong_values),
     )
 
 
@@ -620,3 +997,130 @@ def quiz_analysis(
         items=tuple(items),
         chart=histogram_chart(counts, lesson.title, class_size),
     )
+
+
+# --- Numeric questions: the wrong values given ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrongValue:
+    text: str  # formatted like the answer, "400,000"
+    count: int
+
+
+def wrong_values(
+    counts: Iterable[tuple[object, int]], fmt=str, limit: int = 10
+) -> tuple[WrongValue, ...]:
+    """Wrong numeric answers grouped by value, most common first (ties by value), at most
+    `limit`: a teacher sees at once that many typed 400000 for 3,200,000."""
+    ranked = sorted(counts, key=lambda pair: (-pair[1], pair[0]))
+    return tuple(WrongValue(fmt(value), count) for value, count in ranked[:limit])
+
+
+# --- Labs: which tests the class fails, and why ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabSubmission:
+    """One lab attempt with its outcomes, as LabAttempt.outcomes stores them."""
+
+    user_id: int
+    lab_id: int
+    passed: bool
+    outcomes: tuple[dict, ...]
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TestFailures:
+    name: str
+    visible: bool
+    failed: int  # students whose latest submission fails it
+    share: float
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.share)
+
+
+@dataclass(frozen=True)
+class LabAnalysis:
+    lab: LabInfo
+    lesson_title: str
+    class_size: int
+    tried: int
+    passed: int
+    submissions: int
+    tests: tuple[TestFailures, ...]  # most failed first
+    error_types: tuple[tuple[str, int], ...]  # most common first
+
+    @property
+    def not_started(self) -> int:
+        return self.class_size - self.tried
+
+
+def lab_analysis(
+    lab: LabInfo, lesson_title: str, class_size: int, submissions: Sequence[LabSubmission]
+) -> LabAnalysis:
+    """Per test, how many students' LATEST submission fails it (their current state, after any
+    fixes); error types are counted over every failed outcome of every submission, since each
+    is a mistake someone made."""
+    latest: dict[int, LabSubmission] = {}
+    for sub in submissions:
+        known = latest.get(sub.user_id)
+        if known is None or (sub.created_at or datetime.min) >= (known.created_at or datetime.min):
+            latest[sub.user_id] = sub
+    failed: Counter[str] = Counter()
+    visible: dict[str, bool] = {}
+    order: dict[str, int] = {}
+    for sub in latest.values():
+        for position, outcome in enumerate(sub.outcomes):
+            name = str(outcome.get("name", ""))
+            visible.setdefault(name, bool(outcome.get("visible")))
+            order.setdefault(name, position)
+            if not outcome.get("passed"):
+                failed[name] += 1
+    errors: Counter[str] = Counter()
+    for sub in submissions:
+        for outcome in sub.outcomes:
+            kind = outcome.get("error_type")
+            if kind and not outcome.get("passed"):
+                errors[str(kind)] += 1
+    tried = len(latest)
+    tests = sorted(
+        (
+            TestFailures(name, visible[name], failed[name], failed[name] / tried if tried else 0)
+            for name in order
+        ),
+        key=lambda t: (-t.failed, order[t.name]),
+    )
+    return LabAnalysis(
+        lab=lab,
+        lesson_title=lesson_title,
+        class_size=class_size,
+        tried=tried,
+        passed=len({sub.user_id for sub in submissions if sub.passed}),
+        submissions=len(submissions),
+        tests=tuple(tests),
+        error_types=tuple(sorted(errors.items(), key=lambda pair: (-pair[1], pair[0]))),
+    )
+
+
+# --- Students' due dates -----------------------------------------------------------------------
+
+
+def relative_due(due_at: datetime, now: datetime) -> str:
+    """ "due in 2 days", "due in 5 hours", "due today"... or "overdue by 3 days": relative to
+    `now`, so tests pass a fixed clock."""
+    delta = due_at - now
+    if delta.total_seconds() < 0:
+        late = now - due_at
+        if late.days >= 1:
+            return f"overdue by {late.days} day{'s' * (late.days > 1)}"
+        return "overdue"
+    if delta.days >= 1:
+        return f"due in {delta.days} day{'s' * (delta.days > 1)}"
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 1:
+        return f"due in {hours} hour{'s' * (hours > 1)}"
+    return "due within the hour"

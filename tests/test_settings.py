@@ -49,6 +49,8 @@ def test_debug_generates_a_secret_key_once_into_var(tmp_path):
         ("RUNNER_MAX_MEMORY_MB", "64", "RUNNER_MAX_MEMORY_MB must be at least 128"),
         ("RUNNER_RATE_PER_MINUTE", "0", "RUNNER_RATE_PER_MINUTE must be at least 1"),
         ("QUIZ_PASS_MARK", "120", "QUIZ_PASS_MARK must be 0-100"),
+        ("ATTENTION_INACTIVE_DAYS", "a week", "ATTENTION_INACTIVE_DAYS must be a whole number"),
+        ("ATTENTION_FAILED_ATTEMPTS", "0", "ATTENTION_FAILED_ATTEMPTS must be at least 1"),
         ("DATABASE_URL", "mysql://x/y", "DATABASE_URL must start with sqlite:/// or postgres://"),
         (
             "DATABASE_URL",

@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
+from course.accounts.models import Profile
 from course.accounts.throttle import (
     LOCKED_MESSAGE,
     clear_account,
@@ -14,15 +15,62 @@ from course.accounts.throttle import (
 )
 
 
+def clean_text(value: str) -> str:
+    """One line, spaces collapsed: what a teacher's list and a CSV cell can show."""
+    return " ".join(value.split())
+
+
+DISPLAY_NAME_HELP = "Optional. The name your teachers see, like “Ana Lopez”."
+STUDENT_ID_HELP = "Optional. Your school's ID number, if your teacher asks for it."
+
+
 class SignupForm(UserCreationForm):
     email = forms.EmailField(
         required=False,
         help_text="Optional. Only used to reset your password if you forget it.",
     )
+    display_name = forms.CharField(
+        label="Display name", max_length=100, required=False, help_text=DISPLAY_NAME_HELP
+    )
+    student_id = forms.CharField(
+        label="Student ID", max_length=50, required=False, help_text=STUDENT_ID_HELP
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email"]
+
+    def clean_display_name(self) -> str:
+        return clean_text(self.cleaned_data["display_name"])
+
+    def clean_student_id(self) -> str:
+        return clean_text(self.cleaned_data["student_id"])
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=commit)
+        if commit:
+            Profile.objects.update_or_create(
+                user=user,
+                defaults={
+                    "display_name": self.cleaned_data["display_name"],
+                    "student_id": self.cleaned_data["student_id"],
+                },
+            )
+        return user
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["display_name", "student_id"]
+        labels = {"display_name": "Display name", "student_id": "Student ID"}
+        help_texts = {"display_name": DISPLAY_NAME_HELP, "student_id": STUDENT_ID_HELP}
+
+    def clean_display_name(self) -> str:
+        return clean_text(self.cleaned_data["display_name"])
+
+    def clean_student_id(self) -> str:
+        return clean_text(self.cleaned_data["student_id"])
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -11,6 +11,8 @@ from course.accounts.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("profile/", views.account, name="account"),
+    path("profile/calendar/reset/", views.reset_calendar, name="reset_calendar"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from course import runner
-from course.labs import drafts, grading
+from course.labs import drafts, grading, hooks
 from course.labs.models import Lab, LabAttempt
 from course.labs.validators import validate
 from course.runner.web.limits import limiters
@@ -99,6 +99,9 @@ def check_answer(request: HttpRequest, lab: Lab, answer: object, submit: bool):
                 max_score=grade.max_score,
                 passed=grade.passed,
                 outcomes=[t.stored() for t in grade.tests],
+            )
+            transaction.on_commit(
+                lambda: hooks.lab_submitted.send(sender=LabAttempt, attempt_id=attempt.pk)
             )
     except IntegrityError:  # a concurrent double submit recorded it first
         attempt = LabAttempt.objects.get(user=request.user, lab=lab, answer_digest=digest)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import datetime
+
 from django import forms
 
+from course.lessons.models import Lesson
 from quizzes.models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
+    Assignment,
     Classroom,
+    StudentNote,
     normalize_join_code,
 )
 from quizzes.teach import access, queries
@@ -16,9 +22,124 @@ from quizzes.teach import access, queries
 class ClassroomForm(forms.ModelForm):
     class Meta:
         model = Classroom
-        fields = ["name"]
-        labels = {"name": "Name"}
-        help_texts = {"name": "What you and your students call it, like “Cloud, Tuesday 2pm”."}
+        fields = ["name", "time_zone"]
+        labels = {"name": "Name", "time_zone": "Time zone"}
+        help_texts = {
+            "name": "What you and your students call it, like “Cloud, Tuesday 2pm”.",
+            "time_zone": "Due dates are set and shown in it: a name like Europe/London.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Optional on the form: left empty, a class keeps (or gets) UTC.
+        self.fields["time_zone"].required = False
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data["time_zone"].strip() or self.instance.time_zone or "UTC"
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the class a name.")
+        return name
+
+
+def aware(day, time, zone: zoneinfo.ZoneInfo) -> datetime:
+    """A wall-clock date and time in the class's zone, as an aware datetime. A time that the
+    clocks skip or repeat (daylight saving) takes its first meaning (fold=0)."""
+    return datetime.combine(day, time).replace(tzinfo=zone)
+
+
+class DueForm(forms.Form):
+    due_date = forms.DateField(
+        label="Due date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Choose the day it is due.", "invalid": "Enter a date."},
+    )
+    due_time = forms.TimeField(
+        label="Due time",
+        initial="23:59",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Choose the time it is due.", "invalid": "Enter a time."},
+    )
+
+    def __init__(self, *args, classroom: Classroom, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.classroom = classroom
+        self.fields["due_time"].help_text = f"In the class's time zone, {classroom.time_zone}."
+
+    def clean(self):
+        cleaned = super().clean()
+        if "due_date" in cleaned and "due_time" in cleaned:
+            cleaned["due_at"] = aware(cleaned["due_date"], cleaned["due_time"], self.classroom.zone)
+        return cleaned
+
+
+class AssignmentForm(DueForm):
+    lesson = forms.ModelChoiceField(
+        queryset=Lesson.objects.none(),
+        label="Lesson",
+        help_text="Its reading, its quiz and its labs: complete means all three.",
+        error_messages={
+            "required": "Choose the lesson to assign.",
+            "invalid_choice": "Choose one of the course's lessons.",
+        },
+    )
+    field_order = ["lesson", "due_date", "due_time"]
+
+    def __init__(self, *args, classroom: Classroom, **kwargs):
+        super().__init__(*args, classroom=classroom, **kwargs)
+        self.fields["lesson"].queryset = Lesson.objects.published().order_by("order", "slug")
+
+    def clean_lesson(self):
+        lesson = self.cleaned_data["lesson"]
+        if Assignment.objects.filter(classroom=self.classroom, lesson=lesson).exists():
+            raise forms.ValidationError(
+                f"{lesson.title} is already assigned to this class: change its due date below."
+            )
+        return lesson
+
+
+class ExtensionForm(DueForm):
+    assignment = forms.TypedChoiceField(
+        label="Assignment",
+        coerce=int,
+        error_messages={
+            "required": "Choose the assignment.",
+            "invalid_choice": "Choose one of the class's assignments.",
+        },
+    )
+    student = forms.TypedChoiceField(
+        label="Student",
+        coerce=int,
+        error_messages={
+            "required": "Choose the student.",
+            "invalid_choice": "Choose one of the class's students.",
+        },
+    )
+    field_order = ["assignment", "student", "due_date", "due_time"]
+    prefix = "extension"  # shares its page with AssignmentForm: distinct names and ids
+
+    def __init__(self, *args, classroom: Classroom, students, assignments, **kwargs):
+        super().__init__(*args, classroom=classroom, **kwargs)
+        self.fields["assignment"].choices = [("", "Choose an assignment")] + [
+            (assignment.pk, assignment.lesson.title) for assignment in assignments
+        ]
+        self.fields["student"].choices = [("", "Choose a student")] + [
+            (student.id, student.display) for student in students
+        ]
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = StudentNote
+        fields = ["text"]
+        labels = {"text": "Private note"}
+        help_texts = {
+            "text": "Only this class's teachers see it; the student never does. Up to 5,000 "
+            "characters."
+        }
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
 
 
 class JoinForm(forms.Form):
@@ -42,6 +163,10 @@ class JoinForm(forms.Form):
             raise forms.ValidationError(
                 f"No class has the code {code}. Check it with your teacher: "
                 "they may have made a new one."
+            )
+        if classroom.is_archived:
+            raise forms.ValidationError(
+                "This class has ended (its teacher archived it), so nobody can join it."
             )
         if not classroom.join_enabled:
             raise forms.ValidationError(

@@ -18,15 +18,34 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from course.accounts.models import Profile
+from course.common import ical
 from quizzes import reports
 from quizzes.models import (
+    Assignment,
     Classroom,
     Enrollment,
+    Extension,
+    StudentNote,
 )
 from quizzes.teach import queries
 from quizzes.teach.access import taught_class, teacher_required
-from quizzes.teach.csv import analysis_csv_rows, csv_response, matrix_csv_rows
-from quizzes.teach.forms import ClassroomForm, CoTeacherForm, JoinForm
+from quizzes.teach.csv import (
+    analysis_csv_rows,
+    canvas_rows,
+    csv_response,
+    lab_analysis_csv_rows,
+    matrix_csv_rows,
+    moodle_rows,
+)
+from quizzes.teach.forms import (
+    AssignmentForm,
+    ClassroomForm,
+    CoTeacherForm,
+    ExtensionForm,
+    JoinForm,
+    NoteForm,
+)
 
 
 def page(
@@ -58,8 +77,24 @@ def teach_home(request: HttpRequest) -> HttpResponse:
             return HttpResponseClientRedirect(classroom.get_absolute_url())
         return redirect(classroom)
     status = 400 if request.method == "POST" else 200
-    context = {"classes": queries.classes_taught(request.user), "form": form}
+    archived = request.GET.get("archived") == "1"
+    context = {
+        "classes": queries.classes_taught_archived(request.user, archived),
+        "form": form,
+        "archived": archived,
+    }
     return page(request, "home", context, status=status)
+
+
+ARCHIVED = "{name} is archived, so it is read-only: unarchive it on its settings page to change it."
+
+
+def refuse_archived(request: HttpRequest, classroom: Classroom) -> HttpResponse | None:
+    """Every change to an archived class stops here (its reports stay readable)."""
+    if not classroom.is_archived:
+        return None
+    message = ARCHIVED.format(name=classroom.name)
+    return render(request, "quizzes/problem.html", {"message": message}, status=400)
 
 
 def join_url(request: HttpRequest, classroom: Classroom) -> str:
@@ -101,6 +136,8 @@ JOIN_CODE_ACTIONS = {
 def join_code(request: HttpRequest, pk: int) -> HttpResponse:
     """Regenerate, disable or enable the class's join code (POST action=...)."""
     classroom = taught_class(request, pk)
+    if refused := refuse_archived(request, classroom):
+        return refused
     action = request.POST.get("action", "")
     if action not in JOIN_CODE_ACTIONS:
         message = "Choose what to do with the join code: regenerate, disable or enable."
@@ -126,6 +163,8 @@ def join_code(request: HttpRequest, pk: int) -> HttpResponse:
 def add_teacher(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a co-teacher by username: they see and manage the class like its creator."""
     classroom = taught_class(request, pk)
+    if refused := refuse_archived(request, classroom):
+        return refused
     form = CoTeacherForm(request.POST, classroom=classroom)
     if form.is_valid():
         classroom.teachers.add(form.user)
@@ -163,6 +202,8 @@ def remove_teacher(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     """GET: confirm. POST: take a teacher off the class (yourself included), as long as one
     teacher remains."""
     classroom = taught_class(request, pk)
+    if refused := refuse_archived(request, classroom):
+        return refused
     if request.method == "GET":
         teachers = dict(queries.teacher_names(classroom))
         if user_id not in teachers:
@@ -211,6 +252,8 @@ def last_teacher(request: HttpRequest, name: str) -> HttpResponse:
 def remove_student(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     """GET: confirm. POST: take a student out of the class. Their quiz records stay theirs."""
     classroom = taught_class(request, pk)
+    if refused := refuse_archived(request, classroom):
+        return refused
     enrollment = get_object_or_404(
         Enrollment.objects.select_related("student"), classroom=classroom, student_id=user_id
     )
@@ -248,6 +291,7 @@ def analysis_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "classroom": classroom,
         "quizzes": queries.class_analysis(classroom),
+        "labs": queries.class_lab_analysis(classroom),
         "facility_flag": reports.FACILITY_FLAG_BELOW,
         "discrimination_flag": reports.DISCRIMINATION_FLAG_BELOW,
         "min_responses": reports.MIN_RESPONSES_FOR_FLAGS,
@@ -264,8 +308,41 @@ def student_page(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     student = queries.class_student(classroom, user_id)
     if student is None:
         raise Http404("No such student in this class.")
-    report = queries.student_report(student)
-    return page(request, "student", {"classroom": classroom, "report": report})
+    report = queries.student_report(student, classroom)
+    note = queries.student_note(classroom, user_id)
+    context = {
+        "classroom": classroom,
+        "report": report,
+        "note": note,
+        "note_form": NoteForm(instance=note),
+    }
+    return page(request, "student", context)
+
+
+@require_POST
+@teacher_required
+def student_note(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """Save the class's private note about a student (shared by its teachers only)."""
+    classroom = taught_class(request, pk)
+    student = queries.class_student(classroom, user_id)
+    if student is None:
+        raise Http404("No such student in this class.")
+    if refused := refuse_archived(request, classroom):
+        return refused
+    note = queries.student_note(classroom, user_id) or StudentNote(
+        classroom=classroom, student_id=user_id
+    )
+    form = NoteForm(request.POST, instance=note)
+    url = reverse("quizzes:teach_student", kwargs={"pk": pk, "user_id": user_id}) + "#note"
+    if form.is_valid():
+        note = form.save(commit=False)
+        note.updated_by = request.user
+        note.save()
+        messages.success(request, "Note saved. Only this class's teachers can read it.")
+        return redirect(url)
+    report = queries.student_report(student, classroom)
+    context = {"classroom": classroom, "report": report, "note": note, "note_form": form}
+    return render(request, "teach/student.html", context, status=400)
 
 
 @require_GET
@@ -276,6 +353,163 @@ def matrix_csv(request: HttpRequest, pk: int) -> HttpResponse:
     matrix = queries.progress_matrix(classroom, request.GET.get("sort"))
     rows = matrix_csv_rows(matrix.rows, matrix.lessons)
     return csv_response(f"{classroom.file_slug}-progress.csv", rows)
+
+
+GRADEBOOKS = {"moodle": moodle_rows, "canvas": canvas_rows}
+
+
+@require_GET
+@teacher_required
+@never_cache
+def gradebook_csv(request: HttpRequest, pk: int, lms: str) -> HttpResponse:
+    """One row per student, one column per assignment (percentages), in the LMS's own CSV."""
+    if lms not in GRADEBOOKS:
+        raise Http404("No such gradebook format.")
+    classroom = taught_class(request, pk)
+    matrix = queries.progress_matrix(classroom)
+    rows = GRADEBOOKS[lms](matrix.rows, matrix.assignments, classroom.name)
+    return csv_response(f"{classroom.file_slug}-{lms}-grades.csv", rows)
+
+
+@require_GET
+@teacher_required
+@never_cache
+def lab_analysis_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = taught_class(request, pk)
+    rows = lab_analysis_csv_rows(queries.class_lab_analysis(classroom))
+    return csv_response(f"{classroom.file_slug}-labs.csv", rows)
+
+
+# --- Teacher: class settings, archive, assignments ---------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required
+def class_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename the class, change its time zone; archive or unarchive it."""
+    classroom = taught_class(request, pk)
+    if request.method == "POST":
+        if refused := refuse_archived(request, classroom):
+            return refused
+        form = ClassroomForm(request.POST, instance=classroom)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Class settings saved.")
+            return redirect("quizzes:teach_settings", pk=classroom.pk)
+        context = {"classroom": classroom, "form": form}
+        return render(request, "teach/settings.html", context, status=400)
+    form = ClassroomForm(instance=classroom)
+    return render(request, "teach/settings.html", {"classroom": classroom, "form": form})
+
+
+@require_POST
+@teacher_required
+def archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST action=archive|unarchive."""
+    classroom = taught_class(request, pk)
+    action = request.POST.get("action", "")
+    if action not in {"archive", "unarchive"}:
+        message = "Choose whether to archive or unarchive the class."
+        return render(request, "quizzes/problem.html", {"message": message}, status=400)
+    classroom.is_archived = action == "archive"
+    classroom.save(update_fields=["is_archived", "updated_at"])
+    if classroom.is_archived:
+        messages.success(
+            request,
+            f"{classroom.name} is archived: read-only, closed to new students, and listed "
+            "under archived classes.",
+        )
+    else:
+        messages.success(request, f"{classroom.name} is active again.")
+    return redirect("quizzes:teach_settings", pk=classroom.pk)
+
+
+def assignments_context(classroom: Classroom, **extra) -> dict:
+    students = queries.student_infos(classroom)
+    assignments = list(
+        Assignment.objects.filter(classroom=classroom)
+        .select_related("lesson")
+        .prefetch_related("extensions__student")
+        .order_by("due_at", "pk")
+    )
+    return {
+        "classroom": classroom,
+        "assignments": assignments,
+        "form": AssignmentForm(classroom=classroom),
+        "extension_form": ExtensionForm(
+            classroom=classroom, students=students, assignments=assignments
+        ),
+        "students": {student.id: student for student in students},
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required
+def assignments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The class's assignments; POST assigns a lesson with a due date and time."""
+    classroom = taught_class(request, pk)
+    if request.method == "GET":
+        return render(request, "teach/assignments.html", assignments_context(classroom))
+    if refused := refuse_archived(request, classroom):
+        return refused
+    form = AssignmentForm(request.POST, classroom=classroom)
+    if form.is_valid():
+        Assignment.objects.create(
+            classroom=classroom,
+            lesson=form.cleaned_data["lesson"],
+            due_at=form.cleaned_data["due_at"],
+            created_by=request.user,
+        )
+        messages.success(request, f"{form.cleaned_data['lesson'].title} assigned.")
+        return redirect("quizzes:teach_assignments", pk=classroom.pk)
+    context = assignments_context(classroom, form=form)
+    return render(request, "teach/assignments.html", context, status=400)
+
+
+def class_assignment(classroom: Classroom, assignment_id: int) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.select_related("lesson"), classroom=classroom, pk=assignment_id
+    )
+
+
+@require_POST
+@teacher_required
+def delete_assignment(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    classroom = taught_class(request, pk)
+    assignment = class_assignment(classroom, assignment_id)
+    if refused := refuse_archived(request, classroom):
+        return refused
+    assignment.delete()
+    messages.success(request, f"{assignment.lesson.title} is no longer assigned.")
+    return redirect("quizzes:teach_assignments", pk=classroom.pk)
+
+
+@require_POST
+@teacher_required
+def add_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give one student their own due date for one assignment (replacing an earlier one)."""
+    classroom = taught_class(request, pk)
+    if refused := refuse_archived(request, classroom):
+        return refused
+    students = queries.student_infos(classroom)
+    assignments = list(Assignment.objects.filter(classroom=classroom).select_related("lesson"))
+    form = ExtensionForm(
+        request.POST, classroom=classroom, students=students, assignments=assignments
+    )
+    if form.is_valid():
+        assignment = next(a for a in assignments if a.pk == form.cleaned_data["assignment"])
+        Extension.objects.update_or_create(
+            assignment=assignment,
+            student_id=form.cleaned_data["student"],
+            defaults={"due_at": form.cleaned_data["due_at"]},
+        )
+        name = next(s.display for s in students if s.id == form.cleaned_data["student"])
+        messages.success(request, f"{name} has a new due date for {assignment.lesson.title}.")
+        return redirect("quizzes:teach_assignments", pk=classroom.pk)
+    context = assignments_context(classroom)
+    context["extension_form"] = form
+    return render(request, "teach/assignments.html", context, status=400)
 
 
 @require_GET
@@ -329,3 +563,30 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment.delete()
     messages.success(request, f"You left {name}.")
     return redirect("quizzes:classes")
+
+
+# --- Students: the calendar feed ---------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The student's due dates as iCalendar. No log-in (calendar apps cannot sign in): the
+    unguessable token in the URL is the key, and the student can reset it."""
+    profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
+    items = queries.due_items(profile.user)
+    events = [
+        ical.Event(
+            uid=f"assignment-{item.state.assignment.id}-user-{profile.user_id}@cloud-compute-course",
+            start=item.due_at,
+            summary=f"Due: {item.title} ({item.classroom_name})",
+            description=f"{item.title} for {item.classroom_name}: read it, pass its quiz and "
+            "its labs.",
+            url=request.build_absolute_uri(item.url),
+        )
+        for item in items
+    ]
+    body = ical.calendar(events, name="Cloud Compute Course: due dates")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="due-dates.ics"'
+    return response

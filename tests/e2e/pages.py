@@ -58,8 +58,24 @@ TEACH_STUDENT = PageType(
     f"/teach/classes/{TEACH_CLASS_PK}/students/{TEACH_STUDENT_PK}/",
     user="class_teacher",
 )
+TEACH_ASSIGNMENTS = PageType(
+    "teach-assignments", f"/teach/classes/{TEACH_CLASS_PK}/assignments/", user="class_teacher"
+)
+TEACH_SETTINGS = PageType(
+    "teach-settings", f"/teach/classes/{TEACH_CLASS_PK}/settings/", user="class_teacher"
+)
 JOIN_CLASS = PageType("join-class", "/classes/join/", user="alice")
-TEACH_PAGES = [TEACH_HOME, TEACH_CLASS, TEACH_ANALYSIS, TEACH_STUDENT, JOIN_CLASS]
+ACCOUNT = PageType("account", "/accounts/profile/", user="alice")
+TEACH_PAGES = [
+    TEACH_HOME,
+    TEACH_CLASS,
+    TEACH_ANALYSIS,
+    TEACH_STUDENT,
+    TEACH_ASSIGNMENTS,
+    TEACH_SETTINGS,
+    JOIN_CLASS,
+    ACCOUNT,
+]
 
 # Every page type, once: axe runs on each in light and dark. Pages that only exist in the middle
 # of a journey (a quiz attempt, its review and result) are checked by tests/e2e/test_journeys.py.

@@ -232,3 +232,30 @@ def read(user: User, *slugs: str) -> None:
         LessonRead.objects.create(
             user=user, lesson=Lesson.objects.get(slug=slug), last_read_at=timezone.now()
         )
+
+
+def submit_lab(user: User, key: str, passed: bool = True, outcomes=None, when=None, answer=None):
+    """A graded lab submission, as the lab views store one."""
+    import hashlib
+
+    from course.labs.models import Lab, LabAttempt
+
+    lab = Lab.objects.get(key=key)
+    outcomes = outcomes or [
+        {"name": "it works", "visible": True, "passed": passed, "message": "", "error_type": None}
+    ]
+    score = sum(1 for outcome in outcomes if outcome["passed"])
+    text = answer or f"{key} {passed} {LabAttempt.objects.count()}"
+    attempt = LabAttempt.objects.create(
+        lab=lab,
+        user=user,
+        answer=text,
+        answer_digest=hashlib.sha256(text.encode()).hexdigest(),
+        score=score,
+        max_score=len(outcomes),
+        passed=passed,
+        outcomes=outcomes,
+    )
+    if when is not None:
+        LabAttempt.objects.filter(pk=attempt.pk).update(created_at=when)
+    return attempt

@@ -45,4 +45,17 @@ def class_teacher(teacher, other_teacher):
         name="Cloud, Tuesday 2pm",
     )
     classroom.teachers.add(other_teacher)
+    # An assignment already due, so the pages show missing work and its colours.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from course.lessons.models import Lesson
+    from quizzes.models import Assignment
+
+    Assignment.objects.create(
+        classroom=classroom,
+        lesson=Lesson.objects.get(slug="docker"),
+        due_at=timezone.now() - timedelta(days=1),
+    )
     return teacher

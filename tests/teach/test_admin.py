@@ -29,6 +29,7 @@ def classroom(teacher, alice, bob):
         "/admin/quizzes/classroom/?join_enabled__exact=1&q=alice",
         "/admin/quizzes/enrollment/",
         "/admin/quizzes/enrollment/?q=alice",
+        "/admin/quizzes/classroom/?is_archived__exact=0",
     ],
 )
 def test_changelists_load(admin_client, classroom, url):
@@ -56,6 +57,7 @@ def test_change_page_and_add_a_class(admin_client, classroom, teacher):
             "name": "From the admin",
             "join_code": code,
             "join_enabled": "on",
+            "time_zone": "UTC",
             "teachers": [teacher.pk],
             "enrollments-TOTAL_FORMS": "0",
             "enrollments-INITIAL_FORMS": "0",
@@ -64,3 +66,26 @@ def test_change_page_and_add_a_class(admin_client, classroom, teacher):
     assert response.status_code == 302
     added = Classroom.objects.get(name="From the admin")
     assert added.join_code == code and list(added.teachers.all()) == [teacher]
+
+
+def test_assignments_and_profiles_in_the_admin(admin_client, classroom, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from course.lessons.models import Lesson
+    from quizzes.models import Assignment, Extension
+
+    assignment = Assignment.objects.create(
+        classroom=classroom, lesson=Lesson.objects.get(slug="docker"), due_at=timezone.now()
+    )
+    Extension.objects.create(
+        assignment=assignment, student=alice, due_at=timezone.now() + timedelta(days=1)
+    )
+    assert "Cloud, Tuesday" in admin_client.get("/admin/quizzes/assignment/").content.decode()
+    assert "alice" in admin_client.get("/admin/quizzes/extension/").content.decode()
+    html = admin_client.get("/admin/accounts/profile/?q=alice").content.decode()
+    assert "alice" in html
+    token = alice.profile.calendar_token
+    change = admin_client.get(f"/admin/accounts/profile/{alice.profile.pk}/change/")
+    assert token not in change.content.decode()

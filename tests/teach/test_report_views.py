@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from course.lessons.models import Lesson
 from quizzes import grading
 from quizzes.models import AttemptStatus, Choice, Question, Quiz
-from tests.teach.builders import enroll, new_class, read, take_quiz
+from tests.teach.builders import enroll, new_class, read, submit_lab, take_quiz
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -30,13 +30,14 @@ def matrix_row(html: str, username: str) -> str:
 
 @pytest.fixture
 def klass(teacher, alice, bob, charlie):
-    """Tess's class: Alice (read Docker; Docker 8/12 then 12/12), Bob (nothing yet).
-    Charlie is in another teacher's class, not this one."""
+    """Tess's class: Alice (read Docker; Docker 8/12 then 12/12, its lab passed), Bob (nothing
+    yet). Charlie is in another teacher's class, not this one."""
     classroom = new_class(teacher)
     enroll(classroom, alice, bob)
     read(alice, "docker")
     take_quiz(alice, "docker", 8)
     take_quiz(alice, "docker", 12, number=2)
+    submit_lab(alice, "docker-dockerfile")
     take_quiz(alice, "ecs", 3, number=1, status=AttemptStatus.IN_PROGRESS)
     return classroom
 
@@ -51,12 +52,17 @@ def test_class_page_matrix(client, teacher, klass):
     html = response.content.decode()
     total = Lesson.objects.published().count()
     alice = matrix_row(html, "alice")
-    assert alice.startswith(
-        f"1 of {total} ({grading.percent(1, total)}%) ✓ Read 100% · 2 tries ✓ Complete"
-    )
-    assert "– Not read No tries" in alice  # ECS: an open attempt is not a try
+    assert alice.startswith("✓ On track 0 minutes ago ")
+    assert (
+        f"1 of {total} ({grading.percent(1, total)}%) ✓ Read ✓ 100% · 2 tries "
+        "Labs 1/1: 1 passed ✓ Complete"
+    ) in alice
+    # ECS: an open attempt is not a try, and shows as in progress.
+    assert "– Not read No tries ◔ Quiz in progress" in alice
     bob = matrix_row(html, "bob")
-    assert bob.startswith(f"0 of {total} (0%) – Not read No tries")
+    assert bob.startswith(
+        f"✓ On track Never 0 of {total} (0%) – Not read No tries Labs 0/1: 0 passed, 1 not started"
+    )
     assert "✓ Complete" not in bob
     # Sticky headers live in a focusable, labelled scrolling region; headers have scopes.
     assert (
@@ -64,7 +70,7 @@ def test_class_page_matrix(client, teacher, klass):
         in html
     )
     assert '<caption id="matrix-caption">Progress of 2 students, by lesson</caption>' in html
-    assert html.count('<th scope="col"') == total + 2
+    assert html.count('<th scope="col"') == total + 4
     assert (
         f'href="/teach/classes/{klass.pk}/students/{klass.enrollments.get(student__username="alice").student_id}/"'
         in html
@@ -304,21 +310,39 @@ def test_matrix_csv(client, teacher, klass):
     assert response["Content-Disposition"] == 'attachment; filename="cloud-tuesday-progress.csv"'
     assert "no-cache" in response["Cache-Control"]
     header, *rows = read_csv(response)
-    assert header[:6] == [
+    assert header[:11] == [
         "Username",
         "Name",
+        "Display name",
+        "Student ID",
+        "Email",
         "Joined",
+        "Last active",
+        "Needs attention",
         "Lessons complete",
         "Lessons",
         "Completion %",
     ]
-    assert header[6:9] == ["Docker: read", "Docker: best %", "Docker: attempts"]
+    assert header[11:15] == [
+        "Docker: read",
+        "Docker: best %",
+        "Docker: attempts",
+        "Docker: lab A production-ready Dockerfile",
+    ]
     assert [row[0] for row in rows] == ["'=cmd|' /C calc'!A0", "alice", "bob", "zoë"]
     evil, alice, bob, zoe = rows
     assert evil[1] == "'+Mallory"
     total = str(Lesson.objects.published().count())
-    assert alice[3:9] == ["1", total, str(grading.percent(1, int(total))), "yes", "100", "2"]
-    assert bob[6:9] == ["no", "", "0"]
+    assert alice[8:15] == [
+        "1",
+        total,
+        str(grading.percent(1, int(total))),
+        "yes",
+        "100",
+        "2",
+        "passed",
+    ]
+    assert bob[11:15] == ["no", "", "0", "not started"]
     assert zoe[1] == "Zoë Ørsted"
     assert all(len(row) == len(header) for row in rows)
 
@@ -344,7 +368,7 @@ def test_analysis_csv(client, teacher, analysed):
     assert first[:2] == ["Docker", "1"] and first[4:7] == ["5", "60", "0.65"]
     last = next(row for row in rows if row[0] == "Docker" and row[1] == "12")
     assert last[7] == "yes" and last[8].startswith("Most of the class picks")
-    assert last[10].startswith("http://testserver/lessons/docker/#")
+    assert last[11].startswith("http://testserver/lessons/docker/#")
     untaken = next(row for row in rows if row[0] == "Amazon ECS")
     assert untaken[4:7] == ["0", "", ""]
     assert "&rsquo;" not in response.content.decode()  # prompts as plain text

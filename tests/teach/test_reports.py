@@ -195,10 +195,10 @@ def matrix(pass_mark=70):
 def test_matrix_cells_and_completion():
     ana, bo, cy = matrix()
     assert [c.read_label for c in ana.cells] == ["✓ Read", "✓ Read", "✓ Read"]
-    assert [c.score_label for c in ana.cells] == ["80% · 2 tries", "70% · 1 try", ""]
+    assert [c.score_label for c in ana.cells] == ["✓ 80% · 2 tries", "✓ 70% · 1 try", ""]
     assert [c.is_complete for c in ana.cells] == [True, True, True]
     assert (ana.completed, ana.total, ana.percent) == (3, 3, 100)
-    assert [c.score_label for c in bo.cells] == ["69% · 1 try", "No tries", ""]
+    assert [c.score_label for c in bo.cells] == ["✗ 69% · 1 try (below 70%)", "No tries", ""]
     assert [c.is_complete for c in bo.cells] == [False, False, False]
     assert [c.read_label for c in cy.cells] == ["– Not read", "– Not read", "✓ Read"]
     # A lesson without a quiz is complete once read.
@@ -316,7 +316,12 @@ def test_matrix_csv_rows():
     assert header == [
         "Username",
         "Name",
+        "Display name",
+        "Student ID",
+        "Email",
         "Joined",
+        "Last active",
+        "Needs attention",
         "Lessons complete",
         "Lessons",
         "Completion %",
@@ -328,6 +333,8 @@ def test_matrix_csv_rows():
         "Amazon ECS: attempts",
         "Intro: read",
     ]
-    assert rows[0] == ["ana", "Ana Ito", "", 3, 3, 100, "yes", 80, 2, "yes", 70, 1, "yes"]
-    assert rows[1] == ["bo", "", "", 0, 3, 0, "yes", 69, 1, "no", "", 0, "no"]
-    assert rows[2][:3] == ['\'=HYPERLINK("x")', "'@Eve", "2026-01-02"]
+    who = ["", "", "", "", "", ""]  # display name, ID, email, joined, last active, attention
+    assert rows[0] == ["ana", "Ana Ito", *who, 3, 3, 100, "yes", 80, 2, "yes", 70, 1, "yes"]
+    assert rows[1] == ["bo", "", *who, 0, 3, 0, "yes", 69, 1, "no", "", 0, "no"]
+    assert rows[2][:2] == ['\'=HYPERLINK("x")', "'@Eve"]
+    assert rows[2][5] == "2026-01-02"

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from quizzes.teach.lti.models import Deployment, LtiContext, LtiUser, Platform, ResourceLink
+
+
+class DeploymentInline(admin.TabularInline):
+    model = Deployment
+    extra = 1
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "issuer", "client_id", "created_at"]
+    search_fields = ["name", "issuer", "client_id"]
+    inlines = [DeploymentInline]
+
+
+@admin.register(LtiContext)
+class LtiContextAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "platform", "classroom", "synced_at"]
+    raw_id_fields = ["classroom"]
+
+
+@admin.register(LtiUser)
+class LtiUserAdmin(admin.ModelAdmin):
+    list_display = ["sub", "platform", "user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ResourceLink)
+class ResourceLinkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "context", "kind", "target"]
+    raw_id_fields = ["learners"]

@@ -1,0 +1,179 @@
+"""What a validated launch does to our data, each workflow in one transaction: the LMS user's
+account, the LMS course's class, the resource link, and the roster from NRPS."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from quizzes.models import TEACHERS_GROUP, Classroom, Enrollment
+from quizzes.teach.lti.models import LtiContext, LtiUser, Platform, ResourceLink, TargetKind
+
+log = logging.getLogger(__name__)
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+ROLES = CLAIM + "roles"
+CONTEXT = CLAIM + "context"
+RESOURCE_LINK = CLAIM + "resource_link"
+CUSTOM = CLAIM + "custom"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+# Context roles that teach (LIS vocabulary; short forms are allowed by the spec too).
+TEACHING_ROLES = ("Instructor", "Administrator", "ContentDeveloper", "TeachingAssistant")
+
+
+class LaunchRefused(Exception):
+    """A validated token whose content we cannot act on, said in words."""
+
+
+def is_instructor(roles: list[str]) -> bool:
+    for role in roles or []:
+        name = str(role).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        if name in TEACHING_ROLES:
+            return True
+    return False
+
+
+def _username(platform: Platform, sub: str) -> str:
+    # Stable, unique and within 150 characters whatever the LMS's sub looks like.
+    return f"lti-{platform.pk}-{hashlib.sha256(sub.encode()).hexdigest()[:24]}"
+
+
+def link_user(platform: Platform, claims: dict) -> LtiUser:
+    """The account for this LMS user, made on the first launch without a password."""
+    sub = str(claims.get("sub") or "")
+    if not sub:
+        raise LaunchRefused(
+            "The launch names no user (sub is empty); anonymous launches are not supported."
+        )
+    User = get_user_model()
+    with transaction.atomic():
+        link = LtiUser.objects.select_related("user").filter(platform=platform, sub=sub).first()
+        if link is None:
+            user, created = User.objects.get_or_create(username=_username(platform, sub))
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            link = LtiUser.objects.create(platform=platform, sub=sub, user=user)
+        user = link.user
+        changed = False
+        names = (("first_name", "given_name"), ("last_name", "family_name"), ("email", "email"))
+        for field, claim in names:
+            value = str(claims.get(claim) or "")[: User._meta.get_field(field).max_length]
+            if value and getattr(user, field) != value:
+                setattr(user, field, value)
+                changed = True
+        if changed:
+            user.save(update_fields=["first_name", "last_name", "email"])
+    return link
+
+
+def link_context(platform: Platform, claims: dict) -> LtiContext | None:
+    """The class of this LMS course, made on its first launch."""
+    context = claims.get(CONTEXT) or {}
+    context_id = str(context.get("id") or "")
+    if not context_id:
+        return None
+    title = str(context.get("title") or context.get("label") or context_id)[:255]
+    memberships_url = str((claims.get(NRPS) or {}).get("context_memberships_url") or "")[:500]
+    with transaction.atomic():
+        found = (
+            LtiContext.objects.select_related("classroom")
+            .filter(platform=platform, context_id=context_id)
+            .first()
+        )
+        if found is None:
+            classroom = Classroom(name=title[:100])
+            classroom.join_enabled = False  # the LMS roster decides who is in it
+            classroom.save_new_code()
+            found = LtiContext.objects.create(
+                platform=platform, context_id=context_id, classroom=classroom
+            )
+        found.title = title
+        if memberships_url:
+            found.memberships_url = memberships_url
+        found.save(update_fields=["title", "memberships_url"])
+    return found
+
+
+def place_in_class(context: LtiContext, user, instructor: bool) -> None:
+    if instructor:
+        context.classroom.teachers.add(user)
+        teachers, _ = Group.objects.get_or_create(name=TEACHERS_GROUP)
+        user.groups.add(teachers)
+    else:
+        context.classroom.enroll(user)
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    key: str
+
+    @classmethod
+    def parse(cls, text: str) -> Target | None:
+        kind, _, key = (text or "").partition(":")
+        if kind in TargetKind.values and key:
+            return cls(kind, key)
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+def link_resource(context: LtiContext, claims: dict, lti_user: LtiUser, instructor: bool):
+    """Record the placement (its target from our deep-linking custom parameter) and, for a
+    learner, that scores of this placement go to their LMS gradebook."""
+    resource = claims.get(RESOURCE_LINK) or {}
+    link_id = str(resource.get("id") or "")
+    if not link_id:
+        return None
+    target = Target.parse(str((claims.get(CUSTOM) or {}).get("target") or ""))
+    with transaction.atomic():
+        link, _ = ResourceLink.objects.get_or_create(context=context, resource_link_id=link_id)
+        link.title = str(resource.get("title") or "")[:255]
+        if target is not None:
+            link.kind, link.target = target.kind, target.key[:100]
+        link.ags_endpoint = claims.get(AGS) or {}
+        link.save()
+        if not instructor and link.ags_endpoint:
+            link.learners.add(lti_user)
+    return link
+
+
+def sync_roster(context: LtiContext, members: list[dict]) -> dict:
+    """The class's students and teachers from the NRPS membership list: members the LMS lists
+    as active get accounts (on first sight) and their place; removed or inactive learners leave
+    the class. Returns counts."""
+    platform = context.platform
+    added = removed = 0
+    keep_students = set()
+    with transaction.atomic():
+        for member in members:
+            sub = str(member.get("user_id") or "")
+            if not sub:
+                continue
+            active = str(member.get("status") or "Active").lower() == "active"
+            if not active:
+                continue
+            link = link_user(platform, {"sub": sub, **member})
+            instructor = is_instructor(member.get("roles") or [])
+            if instructor:
+                place_in_class(context, link.user, True)
+            else:
+                keep_students.add(link.user_id)
+                added += context.classroom.enroll(link.user)
+        # Only LMS-made accounts leave: someone who joined by code stays.
+        leaving = Enrollment.objects.filter(
+            classroom=context.classroom, student__lti_links__platform=platform
+        ).exclude(student_id__in=keep_students)
+        removed, _ = leaving.delete()
+        context.synced_at = timezone.now()
+        context.save(update_fields=["synced_at"])
+    return {"members": len(members), "added": added, "removed": removed}
