@@ -89,6 +89,8 @@
   }
 
   function enhanceEditor(textarea) {
+    if (textarea.dataset.editorReady) return;
+    textarea.dataset.editorReady = "1";
     enhanceTextarea(textarea);
     ["pointerover", "touchstart", "focus"].forEach(function (type) {
       textarea.addEventListener(type, function () { upgrade(textarea); }, { once: true, passive: true });
@@ -146,5 +148,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     // The runner, and any other page with code editors (labs, the artefact checker).
     document.querySelectorAll(".runner, [data-editor-root]").forEach(enhanceRunner);
+    // Code boxes that htmx swaps in (a function's test events) get the editor too.
+    document.body.addEventListener("htmx:load", function (event) {
+      var root = event.detail && event.detail.elt;
+      if (!root || !root.querySelectorAll) return;
+      root.querySelectorAll("textarea[data-code-editor]").forEach(enhanceEditor);
+    });
   });
 })();
