@@ -208,18 +208,18 @@ def save_draft(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("function", "")
     if raw:
         if not request.user.is_authenticated or not raw.isdigit():
-            return render(request, "functions/_draft_status.html", {"error": "Not saved."})
+            return render(request, "functions/_draft_message.html", {"error": "Not saved."})
         function = _owned(request, int(raw))
     fields = drafts.fields_from(request.POST)
     if fields is None:
         return render(
             request,
-            "functions/_draft_status.html",
+            "functions/_draft_message.html",
             {"error": "Not saved: the draft is larger than 256 KB."},
             status=400,
         )
     draft = drafts.save(request, function, fields)
-    return render(request, "functions/_draft_status.html", {"draft": draft})
+    return render(request, "functions/_draft_message.html", {"draft": draft})
 
 
 # --- Test events -----------------------------------------------------------------------------

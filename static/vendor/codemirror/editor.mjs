@@ -15,6 +15,29 @@ import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 import { python } from "@codemirror/lang-python";
 import { javascript } from "@codemirror/lang-javascript";
 import { json } from "@codemirror/lang-json";
+import { StyleModule } from "style-mod";
+
+// The site's Content-Security-Policy (style-src 'self') refuses the <style> element CodeMirror
+// writes its CSS into. Constructed style sheets (document.adoptedStyleSheets) are not inline
+// styles, and style-mod already uses them for shadow roots: give it the document as one.
+const mountStyles = StyleModule.mount;
+const adoptedRoots = new WeakMap();
+StyleModule.mount = function (root, modules, options) {
+  const doc = root;
+  if (doc && doc.nodeType === 9 && doc.adoptedStyleSheets && window.CSSStyleSheet) {
+    let asShadow = adoptedRoots.get(doc);
+    if (!asShadow) {
+      asShadow = {
+        ownerDocument: doc,
+        get adoptedStyleSheets() { return doc.adoptedStyleSheets; },
+        set adoptedStyleSheets(sheets) { doc.adoptedStyleSheets = sheets; },
+      };
+      adoptedRoots.set(doc, asShadow);
+    }
+    return mountStyles.call(this, asShadow, modules, options);
+  }
+  return mountStyles.call(this, root, modules, options);
+};
 
 const LANGUAGES = {
   python: () => python(),
