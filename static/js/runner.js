@@ -66,13 +66,18 @@
     textarea.dataset.upgrading = "1";
     loadEditor().then(
       function (CourseEditor) {
+        // Focus and selection move over as they were, so keys pressed while the editor was
+        // loading, and those after, land where the learner meant (a select-all stays one).
         var hadFocus = document.activeElement === textarea;
-        var caret = textarea.selectionStart || 0;
+        var start = textarea.selectionStart || 0;
+        var end = textarea.selectionEnd || start;
         var editor = CourseEditor.attach(textarea, { language: languageOf(textarea) });
         if (hadFocus) {
+          var length = editor.view.state.doc.length;
+          editor.view.dispatch({
+            selection: { anchor: Math.min(start, length), head: Math.min(end, length) },
+          });
           editor.view.focus();
-          var at = Math.min(caret, editor.view.state.doc.length);
-          editor.view.dispatch({ selection: { anchor: at } });
         }
       },
       function () {
