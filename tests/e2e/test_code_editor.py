@@ -118,3 +118,29 @@ def test_lab_pages_get_the_editor(page: Page):
     page.goto("/lessons/lambda/labs/lambda-first-handler/")
     editor = open_editor(page, "#lab-answer")
     expect(editor.locator(".cm-lineNumbers")).to_be_visible()
+
+
+def test_function_pages_and_the_editor_pass_axe(page: Page, sign_in, alice):
+    from course.functions.models import Function, TestEvent
+    from tests.e2e.axe import blocking, describe, run_axe
+
+    fn = Function.objects.create(
+        owner=alice,
+        name="axe-check",
+        runtime="python",
+        code="def lambda_handler(e, c):\n    return 1\n",
+    )
+    TestEvent.objects.create(function=fn, name="hello", body='{"name": "Ada"}')
+    sign_in(page, alice)
+    # The list; a function's page with its event editors upgraded; the runner with the editor.
+    for path, editor in [
+        ("/functions/", None),
+        (fn.get_absolute_url(), "textarea[data-code-editor]"),
+        (f"{RUNNER}?fn={fn.pk}", "#runner-code"),
+    ]:
+        page.goto(path)
+        if editor:
+            page.locator(editor).first.focus()
+            expect(page.locator(".cm-editor").first).to_be_visible()
+        violations = blocking(run_axe(page))
+        assert not violations, f"{path}: {describe(violations)}"
