@@ -58,6 +58,8 @@ def runner_page(request, params: Mapping[str, str], values: dict[str, str], post
         draft = drafts.current(request, function)
         if function is not None:
             values.update(function_values(function))
+        if draft is not None and function is not None and draft.updated_at < function.updated_at:
+            draft = None  # the function changed since (through the API): it wins
         if draft is not None:
             values.update({k: v for k, v in draft.fields.items() if k in values})
     name = params.get("name") if posted else None

@@ -144,3 +144,13 @@ def test_function_pages_and_the_editor_pass_axe(page: Page, sign_in, alice):
             expect(page.locator(".cm-editor").first).to_be_visible()
         violations = blocking(run_axe(page))
         assert not violations, f"{path}: {describe(violations)}"
+
+
+def test_long_lines_wrap_on_phones(new_page):
+    from tests.e2e.pages import PHONE
+
+    page = new_page(viewport=PHONE)
+    page.goto(RUNNER)
+    editor = open_editor(page)
+    expect(editor.locator(".cm-content.cm-lineWrapping")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -330,3 +330,15 @@ def test_query_counts_of_the_runner_page_are_fixed(client, alice, fake_runner):
     with CaptureQueriesContext(connection) as second:
         client.get(RUNNER)
     assert len(first) == len(second)
+
+
+def test_a_change_through_the_api_wins_over_an_older_draft(client, alice, alice_fn):
+    client.force_login(alice)
+    client.post(DRAFT, form(function=str(alice_fn.pk), code="# old draft"), headers=HX)
+    client.put(
+        f"/api/functions/{alice_fn.pk}",
+        '{"code": "# from the API\\n"}',
+        content_type="application/json",
+    )
+    page = client.get(f"{RUNNER}?fn={alice_fn.pk}").content.decode()
+    assert "# from the API" in page and "# old draft" not in page
