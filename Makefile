@@ -15,7 +15,7 @@ SYSTEM_TOOLS := bwrap:bubblewrap chromium:chromium chromedriver:chromium-driver 
 WORKERS ?= 3
 THREADS ?= 8
 
-.PHONY: run test test-fast test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean pygments-css
+.PHONY: run test test-fast test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean pygments-css editor
 
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
@@ -95,6 +95,9 @@ bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB resu
 
 pygments-css: venv ## Regenerate static/css/pygments.css (code colours) from course/lessons/markdown.py
 	DJANGO_DEBUG=1 $(MANAGE) pygments_css
+
+editor: ## Rebuild static/vendor/codemirror/codemirror.min.js (CodeMirror 6) from its pinned npm packages
+	sh static/vendor/codemirror/build.sh
 
 lint: venv
 	$(BIN)/ruff check .

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "course.labs",
     "quizzes.teach.lti",
     "course.accounts",
+    "course.functions",
     "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",

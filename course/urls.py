@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("course.runner.web.urls")),
     path("", include("quizzes.urls")),
     path("", include("course.labs.urls")),
+    path("", include("course.functions.urls")),
     path("", include("course.server.urls")),
     path("", include("quizzes.teach.lti.urls")),
     path("accounts/", include("course.accounts.urls")),

@@ -7,7 +7,7 @@ Three entry points share one path: the JSON API (POST /api/runner/invoke), the p
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -167,17 +167,35 @@ def execute(user, data: Mapping[str, object]) -> Outcome:
             errors={"event": EVENT_TOO_LARGE},
         )
     limits = sandbox_limits()
+    return run_outcome(request, lambda: run_cold(user, request, limits), limits)
+
+
+def run_cold(user, request: runner.InvocationRequest, limits: runner.SandboxLimits):
+    """One cold run under the web limits: the user's rate, then a concurrency slot. Raises
+    runner.Throttled (429), runner.SandboxUnavailable (503) or ValueError (400); run_outcome
+    turns them into answers. course/functions/execution.py goes through here too."""
+    slots, rate = limiters()
+    rate.hit(str(user.pk))
+    with slots.acquire():
+        return runner.invoke(request, limits=limits)
+
+
+def run_outcome(
+    request: runner.InvocationRequest,
+    run: Callable[[], runner.Invocation],
+    limits: runner.SandboxLimits | None = None,
+) -> Outcome:
+    """Check the sandbox and runtime can run ``request``, call ``run``, and turn what happens
+    into an Outcome: the run (200), or a 429, 503 or 400 that says why."""
+    limits = limits or sandbox_limits()
     status = runner.sandbox_status(limits)
     info = runner.runtimes(limits)[request.runtime]
     if not status.ok or not info.available:
         reason = status.reason if not status.ok else info.reason
         fix = status.how_to_fix if not status.ok else "Install it on the server (see README)."
         return unavailable(reason, fix)
-    slots, rate = limiters()
     try:
-        rate.hit(str(user.pk))
-        with slots.acquire():
-            invocation = runner.invoke(request, limits=limits)
+        invocation = run()
     except runner.Throttled as throttled:  # the Redis limits raise the same
         body = {
             "errorType": "TooManyRequestsException",
@@ -264,6 +282,7 @@ def runner_context(request: HttpRequest, params: Mapping[str, str], outcome=None
             "events": SAMPLE_EVENTS.values(),
             "max_memory": settings.RUNNER_MAX_MEMORY_MB,
             "max_timeout": settings.RUNNER_MAX_TIMEOUT_S,
+            "lambda_runtimes": lambda_runtimes(runner.runtimes(limits).values()),
         },
         "outcome": outcome,
         "request": request,
@@ -271,9 +290,48 @@ def runner_context(request: HttpRequest, params: Mapping[str, str], outcome=None
     }
 
 
+# Lambda's newest managed runtimes, as the Lambda lesson's sources give them (November 2025).
+NEWEST_LAMBDA_RUNTIMES = {"python": "python3.14", "nodejs": "nodejs24.x"}
+
+
+def lambda_runtimes(infos) -> list[dict[str, str]]:
+    """Each runtime here beside the Lambda managed runtime it corresponds to (same major version;
+    for Python, same minor), and Lambda's newest of that language."""
+    rows = []
+    for info in infos:
+        version = info.label.split(" ", 1)[1] if " " in info.label else ""
+        parts = version.split(".")
+        if info.name == "python" and len(parts) >= 2:
+            lambda_name = f"python{parts[0]}.{parts[1]}"
+        elif info.name == "nodejs" and parts and parts[0].lstrip("v").isdigit():
+            lambda_name = f"nodejs{parts[0].lstrip('v')}.x"
+        else:
+            lambda_name = ""
+        rows.append(
+            {
+                "label": info.label,
+                "available": info.available,
+                "lambda": lambda_name,
+                "newest": NEWEST_LAMBDA_RUNTIMES.get(info.name, ""),
+            }
+        )
+    return rows
+
+
+def page_context(request: HttpRequest, params: Mapping[str, str], outcome=None) -> dict:
+    """The runner page's context: the runner's, plus saved functions and drafts."""
+    from course.functions import workspace  # late: saved functions are built on the runner
+
+    context = runner_context(request, params, outcome)
+    context["saved"] = workspace.runner_page(
+        request, params, context["runner"]["values"], posted=request.method == "POST"
+    )
+    return context
+
+
 @require_GET
 def function_runner_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "runner/function_runner.html", runner_context(request, request.GET))
+    return render(request, "runner/function_runner.html", page_context(request, request.GET))
 
 
 @require_POST
@@ -289,7 +347,7 @@ def run_form(request: HttpRequest) -> HttpResponse:
     data, errors = form_data(request.POST)
     outcome = Outcome(400, {"errors": errors}, errors=errors) if errors else None
     outcome = outcome or execute(request.user, data)
-    context = runner_context(request, request.POST, outcome)
+    context = page_context(request, request.POST, outcome)
     if request.htmx:
         return render(request, "runner/_runner_result.html", context)
     return render(request, "runner/function_runner.html", context, status=outcome.status)

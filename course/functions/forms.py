@@ -1,0 +1,121 @@
+"""Saved functions and test events: validated exactly as the runner validates a run (RunForm),
+plus the names Lambda allows. One form for the pages and the JSON API."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django import forms
+
+from course.functions.models import CONFIG_FIELDS, MAX_TEST_EVENTS, Function, TestEvent
+from course.runner.web.forms import (
+    MAX_EVENT_BYTES,
+    AsSent,
+    BadJSON,
+    RunForm,
+    parse_json,
+    printable,
+)
+
+# Lambda's function names: 1-64 letters, digits, hyphens and underscores.
+FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The console's test event names: up to 25 letters, digits, dots, hyphens and underscores.
+EVENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,25}")
+
+
+class FunctionForm(RunForm):
+    """A function's name, runtime, code, memory and timeout. ``owner`` and ``instance`` make the
+    name unique per learner (renaming a function to its own name is fine)."""
+
+    name = forms.Field(required=False, widget=AsSent)
+
+    def __init__(self, data, *, owner, instance: Function | None = None):
+        super().__init__(data)
+        self.owner, self.instance = owner, instance
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data.get("name")
+        if not isinstance(name, str) or not FUNCTION_NAME.fullmatch(name.strip()):
+            raise forms.ValidationError(
+                "Name the function with 1-64 letters, digits, hyphens or underscores "
+                "(Lambda's rule for function names)."
+            )
+        name = name.strip()
+        taken = Function.objects.filter(owner=self.owner, name=name)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"You already have a function named {name}.")
+        return name
+
+    @property
+    def config(self) -> dict:
+        return {key: self.cleaned_data[key] for key in CONFIG_FIELDS}
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(required=False, strip=False)
+
+    def __init__(self, data, *, instance: Function):
+        super().__init__(data)
+        self.instance = instance
+
+    def clean_name(self) -> str:
+        form = FunctionForm({"name": self.cleaned_data["name"]}, owner=self.instance.owner,
+                            instance=self.instance)  # fmt: skip
+        form.full_clean()
+        if "name" in form.errors:
+            raise forms.ValidationError(form.errors["name"][0])
+        return form.cleaned_data["name"]
+
+
+class TestEventForm(forms.Form):
+    __test__ = False
+
+    name = forms.CharField(required=False)
+    body = forms.CharField(required=False, strip=False)
+
+    def __init__(self, data, *, function: Function, instance: TestEvent | None = None):
+        super().__init__(data)
+        self.function, self.instance = function, instance
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not EVENT_NAME.fullmatch(name):
+            raise forms.ValidationError(
+                "Name the event with 1-25 letters, digits, dots, hyphens or underscores "
+                "(the Lambda console's rule)."
+            )
+        taken = self.function.test_events.filter(name=name)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"This function already has an event named {name}.")
+        return name
+
+    def clean_body(self) -> str:
+        text = self.cleaned_data["body"].strip() or "{}"
+        try:
+            event = parse_json(text, "The event")
+        except BadJSON as bad:
+            raise forms.ValidationError(str(bad)) from None
+        size = len(json.dumps(event, ensure_ascii=False).encode())
+        if size > MAX_EVENT_BYTES:
+            raise forms.ValidationError(
+                f"The event is {size:,} bytes; Lambda's synchronous invocations take at most "
+                f"{MAX_EVENT_BYTES:,}."
+            )
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance is None and self.function.test_events.count() >= MAX_TEST_EVENTS:
+            raise forms.ValidationError(
+                f"A function keeps at most {MAX_TEST_EVENTS} test events (as in the Lambda "
+                "console): delete one first."
+            )
+        return cleaned
+
+    def messages_by_field(self) -> dict[str, str]:
+        return {name: printable(errors[0]) for name, errors in self.errors.items()}

@@ -1,0 +1,410 @@
+"""Saved functions: the list, a function's page (test events, invoke), the runner page's Save /
+Save as / Rename / Duplicate / Delete and draft autosave, and the JSON API (/api/functions/)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from course import runner
+from course.functions import drafts, execution
+from course.functions.events import TEMPLATES
+from course.functions.forms import FunctionForm, RenameForm, TestEventForm
+from course.functions.models import Function, FunctionVersion, TestEvent
+from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
+from course.runner.web.views import (
+    EVENT_TOO_LARGE,
+    Outcome,
+    event_size,
+    json_outcome,
+    page_context,
+    read_body,
+    run_outcome,
+)
+
+EDITABLE = ("name", "runtime", "code", "memory_mb", "timeout_s")
+COLD_NOTE = (
+    "Cold start: Lambda created a new execution environment for this run, so the INIT phase "
+    "(loading the runtime and your module) ran before the handler and is in the REPORT."
+)
+WARM_NOTE = (
+    "Warm start: an execution environment kept from an earlier run of this version handled it, "
+    "so there was no INIT phase and module-level state from before was still there."
+)
+
+
+def _owned(request: HttpRequest, pk: int) -> Function:
+    return get_object_or_404(Function.objects.owned_by(request.user), pk=pk)
+
+
+def _runner_url(function: Function | None = None) -> str:
+    url = reverse("function_runner")
+    return f"{url}?fn={function.pk}#function-runner" if function else f"{url}#function-runner"
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """Post/redirect/get; an htmx request is told to load the page instead of swapping."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _form_problem(request: HttpRequest, errors: dict[str, str]) -> HttpResponse:
+    """A save from the runner page that cannot be applied: the page again, with what was typed
+    and the reasons (htmx: just the save bar's status)."""
+    if request.htmx:
+        return render(request, "functions/_save_status.html", {"errors": errors})
+    context = page_context(request, request.POST)
+    context["save_errors"] = errors
+    return render(request, "runner/function_runner.html", context, status=400)
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def function_list(request: HttpRequest) -> HttpResponse:
+    functions = Function.objects.owned_by(request.user).annotate(
+        event_count=Count("test_events", distinct=True)
+    )
+    return render(request, "functions/list.html", {"functions": functions})
+
+
+def _detail_context(request: HttpRequest, function: Function, **extra) -> dict:
+    template = TEMPLATES.get(request.GET.get("template", ""), TEMPLATES["hello"])
+    return {
+        "function": function,
+        "events": list(function.test_events.all()),
+        "versions": list(function.versions.only("number", "created_at", "runtime")),
+        "templates": TEMPLATES.values(),
+        "template": template,
+        "new_event": {"name": "", "body": template.json},
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def function_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    return render(request, "functions/detail.html", _detail_context(request, function))
+
+
+@require_GET
+@login_required
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    function = _owned(request, pk)
+    version = get_object_or_404(FunctionVersion, function=function, number=number)
+    return render(request, "functions/version.html", {"function": function, "version": version})
+
+
+# --- The runner page's buttons ---------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    """Save as: a new function from the runner's form."""
+    form = FunctionForm(request.POST, owner=request.user)
+    if not form.is_valid():
+        return _form_problem(request, form.messages_by_field())
+    function = Function.objects.create(
+        owner=request.user, name=form.cleaned_data["name"], **form.config
+    )
+    source = request.POST.get("function", "")
+    # The draft this came from is saved now: a new function's, or the function saved "as".
+    origin = (
+        Function.objects.owned_by(request.user).filter(pk=source).first()
+        if (source.isascii() and source.isdigit())
+        else None
+    )
+    drafts.discard(request, origin)
+    messages.success(request, f"Saved {function.name} (version {function.version}).")
+    return _go(request, _runner_url(function))
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@login_required
+def save(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    form = FunctionForm(request.POST, owner=request.user, instance=function)
+    if not form.is_valid():
+        return _form_problem(request, form.messages_by_field())
+    changed = function.update(form.cleaned_data["name"], form.config)
+    drafts.discard(request, function)
+    note = f"now version {function.version}" if changed else "no change to code or settings"
+    if request.htmx:
+        return render(
+            request, "functions/_save_status.html", {"function": function, "saved_note": note}
+        )
+    messages.success(request, f"Saved {function.name}: {note}.")
+    return redirect(_runner_url(function))
+
+
+@require_POST
+@login_required
+def rename(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    form = RenameForm(request.POST, instance=function)
+    if not form.is_valid():
+        return _form_problem(request, {"name": form.errors["name"][0]})
+    old, function.name = function.name, form.cleaned_data["name"]
+    function.save(update_fields=["name", "updated_at"])
+    messages.success(request, f"Renamed {old} to {function.name}.")
+    return _go(request, _runner_url(function))
+
+
+def _copy_name(function: Function) -> str:
+    taken = set(Function.objects.owned_by(function.owner).values_list("name", flat=True))
+    for n in range(1, 1000):
+        suffix = "-copy" if n == 1 else f"-copy{n}"
+        name = function.name[: 64 - len(suffix)] + suffix
+        if name not in taken:
+            return name
+    return f"copy-{function.pk}"
+
+
+@require_POST
+@login_required
+def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    copy = Function.objects.create(
+        owner=request.user, name=_copy_name(function), **function.config()
+    )
+    TestEvent.objects.bulk_create(
+        TestEvent(function=copy, name=event.name, body=event.body)
+        for event in function.test_events.all()
+    )
+    messages.success(request, f"Duplicated {function.name} as {copy.name}.")
+    return _go(request, _runner_url(copy))
+
+
+@require_POST
+@login_required
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    name = function.name
+    function.delete()
+    messages.success(request, f"Deleted {name}, its versions and its test events.")
+    return _go(request, reverse("functions:list"))
+
+
+@require_POST
+def save_draft(request: HttpRequest) -> HttpResponse:
+    """Autosave of the runner's form (htmx, as the learner types); anonymous learners too."""
+    function = None
+    raw = request.POST.get("function", "")
+    if raw:
+        if not request.user.is_authenticated or not raw.isdigit():
+            return render(request, "functions/_draft_message.html", {"error": "Not saved."})
+        function = _owned(request, int(raw))
+    fields = drafts.fields_from(request.POST)
+    if fields is None:
+        return render(
+            request,
+            "functions/_draft_message.html",
+            {"error": "Not saved: the draft is larger than 256 KB."},
+            status=400,
+        )
+    draft = drafts.save(request, function, fields)
+    return render(request, "functions/_draft_message.html", {"draft": draft})
+
+
+# --- Test events -----------------------------------------------------------------------------
+
+
+def _events_answer(request: HttpRequest, function: Function, status: int = 200, **extra):
+    context = _detail_context(request, function, **extra)
+    if request.htmx:
+        return render(request, "functions/_events.html", context)
+    if status != 200:
+        return render(request, "functions/detail.html", context, status=status)
+    return redirect(f"{function.get_absolute_url()}#test-events")
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@login_required
+def event_create(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    form = TestEventForm(request.POST, function=function)
+    if not form.is_valid():
+        new = {"name": request.POST.get("name", ""), "body": request.POST.get("body", "")}
+        return _events_answer(
+            request, function, 400, new_event=new, new_errors=form.messages_by_field()
+        )
+    TestEvent.objects.create(function=function, **form.cleaned_data)
+    return _events_answer(request, function, event_note=f"Saved {form.cleaned_data['name']}.")
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@login_required
+def event_update(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    event = get_object_or_404(TestEvent, function=function, pk=event_pk)
+    if request.POST.get("action") == "delete":
+        event.delete()
+        return _events_answer(request, function, event_note=f"Deleted {event.name}.")
+    form = TestEventForm(request.POST, function=function, instance=event)
+    if not form.is_valid():
+        return _events_answer(
+            request, function, 400, edit_errors={event.pk: form.messages_by_field()}
+        )
+    event.name, event.body = form.cleaned_data["name"], form.cleaned_data["body"]
+    event.save()
+    return _events_answer(request, function, event_note=f"Saved {event.name}.")
+
+
+# --- Invoking --------------------------------------------------------------------------------
+
+
+def invoke(request: HttpRequest, function: Function, event: object) -> tuple[Outcome, bool]:
+    """Run ``function`` with ``event`` through the execution seam; (outcome, cold)."""
+    try:
+        size = event_size(event)
+    except (RecursionError, ValueError):
+        message = "The event must be standard JSON, nested under 200 levels."
+        return Outcome(400, {"errors": {"event": message}}, errors={"event": message}), True
+    if size > MAX_EVENT_BYTES:
+        body = {"errorType": "RequestEntityTooLargeException", "errorMessage": EVENT_TOO_LARGE}
+        return Outcome(413, body, errors={"event": EVENT_TOO_LARGE}), True
+    started: dict[str, bool] = {"cold": True}
+
+    def run() -> runner.Invocation:
+        invocation, started["cold"] = execution.run(function, event, user=request.user)
+        if not started["cold"]:
+            # A warm start has no INIT phase: its REPORT has no Init Duration, as on Lambda.
+            report = {k: v for k, v in invocation.report.items() if k != "init_duration_ms"}
+            invocation = dataclasses.replace(invocation, report=report)
+        return invocation
+
+    outcome = run_outcome(execution.request_for(function, event), run)
+    if outcome.invocation is not None:
+        outcome.body["cold"] = started["cold"]
+    return outcome, started["cold"]
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@login_required
+def invoke_form(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _owned(request, pk)
+    raw = request.POST.get("event", "")
+    if raw.isdigit():
+        test_event = get_object_or_404(TestEvent, function=function, pk=int(raw))
+        event = parse_json(test_event.body, "The event")  # validated when it was saved
+    else:
+        event = {}
+    outcome, cold = invoke(request, function, event)
+    context = {
+        "outcome": outcome,
+        "cold": cold,
+        "cold_note": COLD_NOTE if cold else WARM_NOTE,
+        **_detail_context(request, function),
+        "chosen_event": raw,
+    }
+    if request.htmx:
+        return render(request, "functions/_invoke_result.html", context)
+    return render(request, "functions/detail.html", context, status=outcome.status)
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+def _unauthorized() -> JsonResponse:
+    return JsonResponse(
+        {"errorType": "Unauthorized", "errors": {"auth": "Log in to use saved functions."}},
+        status=401,
+    )
+
+
+def _json_body(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
+    raw = read_body(request)
+    if raw is None:
+        return None, JsonResponse(
+            {"errorType": "RequestEntityTooLargeException",
+             "errors": {"body": "The request body is too large."}},
+            status=413,
+        )  # fmt: skip
+    try:
+        data = parse_json(raw or b"{}", "The request body")
+    except BadJSON as bad:
+        return None, JsonResponse({"errors": {"body": str(bad)}}, status=400)
+    if not isinstance(data, dict):
+        return None, JsonResponse({"errors": {"body": "Send a JSON object."}}, status=400)
+    return data, None
+
+
+@require_http_methods(["GET", "POST"])
+def api_functions(request: HttpRequest) -> JsonResponse:
+    if not request.user.is_authenticated:
+        return _unauthorized()
+    if request.method == "GET":
+        functions = Function.objects.owned_by(request.user)
+        return JsonResponse({"functions": [f.as_json() for f in functions]})
+    data, problem = _json_body(request)
+    if problem:
+        return problem
+    form = FunctionForm(data, owner=request.user)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.messages_by_field()}, status=400)
+    function = Function.objects.create(
+        owner=request.user, name=form.cleaned_data["name"], **form.config
+    )
+    return JsonResponse(function.as_json(), status=201)
+
+
+@require_http_methods(["GET", "PUT", "DELETE"])
+def api_function(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _unauthorized()
+    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
+    if function is None:
+        return JsonResponse({"errors": {"id": "No such function."}}, status=404)
+    if request.method == "GET":
+        return JsonResponse(function.as_json())
+    if request.method == "DELETE":
+        function.delete()
+        return HttpResponse(status=204)
+    data, problem = _json_body(request)
+    if problem:
+        return problem
+    unknown = sorted(set(data) - {"id", "version", *EDITABLE})
+    if unknown:
+        return JsonResponse({"errors": {unknown[0]: f"Unknown field {unknown[0]!r}."}}, status=400)
+    # PUT may send only the fields that change; the rest stay as they are.
+    form = FunctionForm({**function.as_json(), **data}, owner=request.user, instance=function)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.messages_by_field()}, status=400)
+    function.update(form.cleaned_data["name"], form.config)
+    return JsonResponse(function.as_json())
+
+
+@require_POST
+def api_invoke(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _unauthorized()
+    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
+    if function is None:
+        return JsonResponse({"errors": {"id": "No such function."}}, status=404)
+    data, problem = _json_body(request)
+    if problem:
+        return problem
+    unknown = sorted(set(data) - {"event"})
+    if unknown:
+        return JsonResponse({"errors": {unknown[0]: f"Unknown field {unknown[0]!r}."}}, status=400)
+    outcome, _ = invoke(request, function, data.get("event", {}))
+    return json_outcome(outcome)
