@@ -73,6 +73,14 @@ class Grade:
         }
 
 
+def sandbox_runs(lab, *, all_tests: bool) -> int:
+    """How many sandboxes grading this lab starts: one per test (per child for an array job)."""
+    if not lab.is_code:
+        return 0
+    tests = lab.tests if all_tests else lab.visible_tests
+    return len(tests) * max(1, lab.spec.get("array_size") or 0)
+
+
 def grade(lab, answer: str, *, all_tests: bool) -> Grade:
     """Run the lab's visible tests (a check) or all of them (a submission).
 
@@ -83,9 +91,7 @@ def grade(lab, answer: str, *, all_tests: bool) -> Grade:
     if not lab.is_code:
         verdict_of = _artefact_verdicts(lab, answer)
         return Grade([_outcome(test, verdict_of(test)) for test in tests])
-    slots, _ = limiters()
-    with _slot(slots):
-        return Grade([_outcome(test, *_run_code_test(lab, answer, test)) for test in tests])
+    return Grade([_outcome(test, *_run_code_test(lab, answer, test)) for test in tests])
 
 
 def _outcome(test: dict, verdict: checks.Verdict, error_type: str | None = None) -> TestOutcome:
@@ -129,7 +135,11 @@ def _run_code_test(lab, answer: str, test: dict) -> tuple[checks.Verdict, str | 
             function_name=lab.key[:64],
             environment=environment,
         )
-        runs.append(runner.invoke(request, limits=sandbox_limits()).as_dict())
+        # A slot per run, not per check: a long check (an array job's many children) takes its
+        # turn run by run, so the runner page and other learners' checks get slots in between.
+        slots, _ = limiters()
+        with _slot(slots):
+            runs.append(runner.invoke(request, limits=sandbox_limits()).as_dict())
     outcome = runs[0] if not size else _combine(runs)
     error = outcome.get("error") or {}
     return checks.judge_code(test["expect"], outcome), error.get("errorType")

@@ -45,11 +45,18 @@ def _lab(key: str, slug: str | None = None) -> Lab:
 
 
 def _learner_key(request: HttpRequest) -> str:
+    """Whose rate budget a check spends: the account, or for anonymous learners the client
+    address. Not the session: a client that drops its cookie would get a new budget each time."""
     if request.user.is_authenticated:
         return f"lab-user-{request.user.pk}"
-    if not request.session.session_key:
-        request.session.save()
-    return f"lab-session-{request.session.session_key}"
+    return f"lab-address-{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _charge(rate, key: str, runs: int) -> None:
+    """Spend one rate hit per sandbox run (at least one per check), as the runner page does per
+    invocation: an array job's submission is many runs, not one request."""
+    for _ in range(max(1, runs)):
+        rate.hit(key)
 
 
 def check_answer(request: HttpRequest, lab: Lab, answer: object, submit: bool):
@@ -70,7 +77,7 @@ def check_answer(request: HttpRequest, lab: Lab, answer: object, submit: bool):
             return _grade_dict(attempt), attempt
     _, rate = limiters()
     try:
-        rate.hit(_learner_key(request))
+        _charge(rate, _learner_key(request), grading.sandbox_runs(lab, all_tests=submit))
         grade = grading.grade(lab, answer, all_tests=submit)
     except runner.Throttled as throttled:
         if throttled.kind == "rate":

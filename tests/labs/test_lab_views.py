@@ -392,3 +392,35 @@ def test_a_removed_lab_is_retired_and_its_attempts_kept(db, content_dir, alice, 
     lab.refresh_from_db()
     assert not lab.is_active and LabAttempt.objects.filter(lab=lab).count() == 1
     assert Client().get(PAGE).status_code == 404
+
+
+def test_anonymous_checks_share_one_budget_per_address(db, settings, fresh_limits):
+    """Dropping the session cookie must not buy a fresh rate budget."""
+    settings.RUNNER_RATE_PER_MINUTE = 3
+    url = "/api/labs/eventbridge-schedule/check"
+    statuses = [
+        Client()
+        .post(url, json.dumps({"answer": "rate(5 minutes)"}), content_type="application/json")
+        .status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    body = json.dumps({"answer": "rate(5 minutes)"})
+    assert other.post(url, body, content_type="application/json").status_code == 200
+
+
+def test_a_check_spends_one_hit_per_sandbox_run(client, alice, settings, fresh_limits, monkeypatch):
+    from course.labs import grading
+
+    lab = Lab.objects.get(key="batch-array-job")
+    runs = grading.sandbox_runs(lab, all_tests=True)
+    assert runs == len(lab.tests) * lab.spec["array_size"] > len(lab.tests)
+    monkeypatch.setattr(grading, "grade", lambda *a, **k: grading.Grade([]))
+    settings.RUNNER_RATE_PER_MINUTE = runs + 1
+    client.force_login(alice)
+    url = f"/api/labs/{lab.key}/check"
+    first = client.post(url, json.dumps({"answer": "a", "submit": True}), "application/json")
+    assert first.status_code == 200
+    again = client.post(url, json.dumps({"answer": "b"}), "application/json")
+    assert again.status_code == 429  # the submission spent a hit per child of every test
