@@ -140,12 +140,15 @@ def test_function_runner_runs_a_handler_and_shows_the_report(page: Page, sign_in
 
 def test_code_editor_tab_indents_and_escape_tab_leaves(page: Page):
     page.goto("/tools/function-runner/")
-    editor = page.get_by_label("Function code")
+    code = page.locator("#runner-code")
+    page.get_by_label("Function code").first.click()  # focusing loads the code editor
+    expect(code).to_have_attribute("data-enhanced", "codemirror")
+    editor = page.get_by_role("textbox", name="Function code")
     editor.click()
     page.keyboard.press("Control+End")
     page.keyboard.press("Tab")
-    assert editor.input_value().endswith("    ")
     expect(editor).to_be_focused()
+    page.wait_for_function("document.querySelector('#runner-code').value.endsWith('    ')")
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
     expect(editor).not_to_be_focused()
