@@ -49,7 +49,8 @@ def duration(run, memory, n, processes=1):
 def test_128_mb_runs_about_14_times_slower_than_1769_mb(run, quota):
     n = 1_500_000  # ~60 ms of one CPU here
     full = min(duration(run, 1769, n) for _ in range(3))
-    small = duration(run, 128, n)
+    # Background load only ever slows a run down: the fastest of a few is the quota's own figure.
+    small = min(duration(run, 128, n) for _ in range(2))
     ratio = small / full
     expected = 1769 / 128
     assert expected * 0.7 <= ratio <= expected * 1.3, (small, full, ratio)
