@@ -49,7 +49,7 @@ def _mount_points() -> dict[str, tuple[str, str]]:
                 if len(fields) < 5 or len(rfields) < 3 or rfields[0] != "cgroup":
                     continue
                 for option in rfields[2].split(","):
-                    if option in ("memory", "pids", "cpu"):
+                    if option in ("memory", "pids", "cpu", "freezer"):
                         found[option] = (fields[3], fields[4])
     except OSError:
         pass
@@ -124,7 +124,7 @@ def _discover() -> dict[str, Path | None]:
     mounts = _mount_points()
     own = _own_paths()
     roots: dict[str, Path | None] = {}
-    for controller in ("memory", "pids", "cpu"):
+    for controller in ("memory", "pids", "cpu", "freezer"):
         root = None
         if controller in mounts and controller in own:
             mount_root, mount_point = mounts[controller]
@@ -210,6 +210,9 @@ class SandboxCgroup:
         # Each sandbox's own child of the shared low-weight cpu group: the parent keeps all of
         # them below the web server, the child carries this function's CPU quota.
         self.cpu = _roots["cpu"] / name if _roots.get("cpu") else None
+        # The freezer stops a warm environment between invocations (see warm/); best effort,
+        # since a cold sandbox never needs it.
+        self.freezer = _roots["freezer"] / name if _roots.get("freezer") else None
         # parents=True: recreate our base directory if someone tidied it away meanwhile.
         self.memory.mkdir(parents=True)
         try:
@@ -219,6 +222,11 @@ class SandboxCgroup:
                     self.cpu.mkdir()
                 except OSError:
                     self.cpu = None  # best effort, as joining the shared group always was
+            if self.freezer is not None:
+                try:
+                    self.freezer.mkdir(parents=True)
+                except OSError:
+                    self.freezer = None
             self._write(self.memory / "memory.limit_in_bytes", memory_bytes)
             memsw = self.memory / "memory.memsw.limit_in_bytes"
             if memsw.exists():
@@ -249,6 +257,42 @@ class SandboxCgroup:
             # Best effort: without it SCHED_IDLE and the autogroup's nice still apply.
             with contextlib.suppress(OSError):
                 self._write(cpu / "cgroup.procs", pid)
+        if self.freezer is not None:
+            try:
+                self._write(self.freezer / "cgroup.procs", pid)
+            except OSError:
+                self.freezer = None
+
+    @property
+    def can_freeze(self) -> bool:
+        return self.freezer is not None
+
+    def freeze(self, frozen: bool, wait_s: float = 1.0) -> bool:
+        """Stop (or resume) every task of the sandbox at once; True once the kernel says so.
+
+        v1's freezer state goes FREEZING -> FROZEN once every task is stopped; a task that
+        forks meanwhile is caught too, which signals to a process tree could not promise.
+        """
+        if self.freezer is None:
+            return False
+        want = "FROZEN" if frozen else "THAWED"
+        state = self.freezer / "freezer.state"
+        try:
+            self._write(state, want)
+            deadline = time.monotonic() + wait_s
+            while state.read_text().strip() != want:
+                if time.monotonic() >= deadline:
+                    return False
+                self._write(state, want)
+                time.sleep(0.0005)
+        except OSError:
+            return False
+        return True
+
+    def reset_peak(self) -> None:
+        """Start Max Memory Used afresh for the next invocation of a warm environment."""
+        with contextlib.suppress(OSError):
+            self._write(self.memory / "memory.max_usage_in_bytes", 0)
 
     def limit_cpu(self, fraction: float) -> bool:
         """Give the sandbox ``fraction`` of one CPU from now on (Lambda: memory / 1,769 MB)."""
@@ -307,7 +351,7 @@ class SandboxCgroup:
 
     def remove(self) -> None:
         """Remove the cgroups; the tasks are gone, so this may finish in the background."""
-        for group in (self.pids, self.memory, self.cpu):
+        for group in (self.pids, self.memory, self.cpu, self.freezer):
             if group is not None and not _try_rmdir(group):
                 _defer(group)
 
@@ -323,6 +367,7 @@ class SandboxCgroupV2:
         self.group = base / name
         self.group.mkdir()
         self._peak_seen = 0
+        self._peak_reset_failed = False
         try:
             self._write("memory.max", memory_bytes)
             with contextlib.suppress(OSError):  # absent without swap accounting
@@ -348,6 +393,31 @@ class SandboxCgroupV2:
     def add(self, pid: int) -> None:
         self._write("cgroup.procs", pid)
 
+    can_freeze = True
+
+    def freeze(self, frozen: bool, wait_s: float = 1.0) -> bool:
+        """v2's cgroup.freeze; cgroup.events says "frozen 1" once every task is stopped."""
+        want = "frozen 1" if frozen else "frozen 0"
+        try:
+            self._write("cgroup.freeze", 1 if frozen else 0)
+            deadline = time.monotonic() + wait_s
+            while want not in (self.group / "cgroup.events").read_text():
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.0005)
+        except OSError:
+            return False
+        return True
+
+    def reset_peak(self) -> None:
+        """memory.peak is resettable by writing to it from Linux 6.12; before that the
+        supervisor's own samples are the figure (``_peak_seen``)."""
+        self._peak_seen = 0
+        try:
+            self._write("memory.peak", 0)
+        except OSError:
+            self._peak_reset_failed = True
+
     def limit_cpu(self, fraction: float) -> bool:
         try:
             self._write("cpu.max", f"{cpu_quota_us(fraction)} {CPU_PERIOD_US}")
@@ -362,7 +432,10 @@ class SandboxCgroupV2:
 
     def peak_bytes(self) -> int:
         # memory.peak exists from Linux 5.19; before that, the largest sample we took.
-        return max(self._read_int("memory.peak"), self._peak_seen)
+        peak = self._read_int("memory.peak")
+        if self._peak_reset_failed:
+            peak = 0  # it still counts earlier invocations of a warm environment
+        return max(peak, self._peak_seen)
 
     def oom_killed(self) -> bool:
         try:
