@@ -514,3 +514,21 @@ def _reap_stale() -> None:
         if not _try_rmdir(group):
             with _lock:
                 _stale.append(group)
+
+
+def thaw_stale(prefix: str = "warm-") -> int:
+    """Thaw frozen warm environments a previous daemon left behind (it died without tearing
+    them down). Their processes already have a pending SIGKILL from bwrap's --die-with-parent,
+    which a frozen task only acts on once thawed; then their empty groups are removed."""
+    root = _discovered().get("freezer")
+    thawed = 0
+    if root is None:
+        return thawed
+    with contextlib.suppress(OSError):
+        for group in root.iterdir():
+            if group.is_dir() and group.name.startswith(prefix):
+                with contextlib.suppress(OSError):
+                    (group / "freezer.state").write_text("THAWED")
+                    thawed += 1
+                _defer(group)
+    return thawed

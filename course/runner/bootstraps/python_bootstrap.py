@@ -347,10 +347,10 @@ def main():
     with open("/var/runtime/event", "rb") as fh:
         event = marshal.load(fh)
     while True:
-        try:
+        try:  # noqa: SIM105 (contextlib.suppress would cost an import at every cold start)
             _invoke(ctl, handler, request_id, timeout_ms, event)
         except _Failed:
-            pass
+            pass  # its error document is sent; wait for the next invocation
         nxt = _next_invocation(go)
         if nxt is None:
             os._exit(0)
