@@ -267,7 +267,7 @@ class SandboxCgroup:
     def can_freeze(self) -> bool:
         return self.freezer is not None
 
-    def freeze(self, frozen: bool, wait_s: float = 1.0) -> bool:
+    def freeze(self, frozen: bool, wait_s: float = 3.0) -> bool:
         """Stop (or resume) every task of the sandbox at once; True once the kernel says so.
 
         v1's freezer state goes FREEZING -> FROZEN once every task is stopped; a task that
@@ -395,7 +395,7 @@ class SandboxCgroupV2:
 
     can_freeze = True
 
-    def freeze(self, frozen: bool, wait_s: float = 1.0) -> bool:
+    def freeze(self, frozen: bool, wait_s: float = 3.0) -> bool:
         """v2's cgroup.freeze; cgroup.events says "frozen 1" once every task is stopped."""
         want = "frozen 1" if frozen else "frozen 0"
         try:

@@ -212,7 +212,7 @@ class WarmPool:
                 "users": len({x.key.user_id for x in self._slots}),
             }
 
-    def keys(self) -> list[WarmKey]:
+    def owners(self) -> list[WarmKey]:
         with self._lock:
             return [x.key for x in self._slots]
 
