@@ -185,11 +185,15 @@ def available() -> bool:
     return mode() is not None
 
 
-def create(name: str, memory_bytes: int, max_tasks: int) -> SandboxCgroup | SandboxCgroupV2:
-    """One sandbox's cgroup(s), in whichever version this host lets us use."""
+def create(
+    name: str, memory_bytes: int, max_tasks: int, *, freezable: bool = False
+) -> SandboxCgroup | SandboxCgroupV2:
+    """One sandbox's cgroup(s), in whichever version this host lets us use. ``freezable``:
+    also a v1 freezer group (a warm environment's; joining one more hierarchy costs a cold
+    start about a millisecond, so a one-off sandbox does without)."""
     if mode() == "v2":
         return SandboxCgroupV2(name, memory_bytes, max_tasks)
-    return SandboxCgroup(name, memory_bytes, max_tasks)
+    return SandboxCgroup(name, memory_bytes, max_tasks, freezable=freezable)
 
 
 def cpu_group() -> Path | None:
@@ -200,7 +204,9 @@ def cpu_group() -> Path | None:
 class SandboxCgroup:
     """The memory and pids cgroups (v1) of one sandbox."""
 
-    def __init__(self, name: str, memory_bytes: int, max_tasks: int) -> None:
+    def __init__(
+        self, name: str, memory_bytes: int, max_tasks: int, *, freezable: bool = False
+    ) -> None:
         if mode() != "v1":
             raise OSError("cgroup v1 memory/pids hierarchies are not available")
         assert _roots is not None
@@ -212,7 +218,7 @@ class SandboxCgroup:
         self.cpu = _roots["cpu"] / name if _roots.get("cpu") else None
         # The freezer stops a warm environment between invocations (see warm/); best effort,
         # since a cold sandbox never needs it.
-        self.freezer = _roots["freezer"] / name if _roots.get("freezer") else None
+        self.freezer = _roots["freezer"] / name if freezable and _roots.get("freezer") else None
         # parents=True: recreate our base directory if someone tidied it away meanwhile.
         self.memory.mkdir(parents=True)
         try:
@@ -267,11 +273,14 @@ class SandboxCgroup:
     def can_freeze(self) -> bool:
         return self.freezer is not None
 
-    def freeze(self, frozen: bool, wait_s: float = 3.0) -> bool:
-        """Stop (or resume) every task of the sandbox at once; True once the kernel says so.
+    def freeze(self, frozen: bool, wait_s: float = 0.0) -> bool:
+        """Stop (or resume) every task of the sandbox at once; False if the kernel refused.
 
-        v1's freezer state goes FREEZING -> FROZEN once every task is stopped; a task that
-        forks meanwhile is caught too, which signals to a process tree could not promise.
+        v1's freezer state goes FREEZING -> FROZEN as each task reaches the refrigerator; a task
+        that forks meanwhile is caught too, which signals to a process tree could not promise.
+        We do not wait for FROZEN (a few ms of the invocation's latency, for nothing: no task
+        of the group runs user code again before the thaw); ``wait_s`` does, for tests.
+        Thawing takes effect at once.
         """
         if self.freezer is None:
             return False
@@ -280,14 +289,21 @@ class SandboxCgroup:
         try:
             self._write(state, want)
             deadline = time.monotonic() + wait_s
-            while state.read_text().strip() != want:
+            while wait_s and state.read_text().strip() != want:
                 if time.monotonic() >= deadline:
                     return False
-                self._write(state, want)
                 time.sleep(0.0005)
         except OSError:
             return False
         return True
+
+    def frozen(self) -> bool:
+        try:
+            return self.freezer is not None and (
+                (self.freezer / "freezer.state").read_text().strip() == "FROZEN"
+            )
+        except OSError:
+            return False
 
     def reset_peak(self) -> None:
         """Start Max Memory Used afresh for the next invocation of a warm environment."""
@@ -395,13 +411,14 @@ class SandboxCgroupV2:
 
     can_freeze = True
 
-    def freeze(self, frozen: bool, wait_s: float = 3.0) -> bool:
-        """v2's cgroup.freeze; cgroup.events says "frozen 1" once every task is stopped."""
+    def freeze(self, frozen: bool, wait_s: float = 0.0) -> bool:
+        """v2's cgroup.freeze; cgroup.events says "frozen 1" once every task is stopped (we do
+        not wait for it unless asked: see SandboxCgroup.freeze)."""
         want = "frozen 1" if frozen else "frozen 0"
         try:
             self._write("cgroup.freeze", 1 if frozen else 0)
             deadline = time.monotonic() + wait_s
-            while want not in (self.group / "cgroup.events").read_text():
+            while wait_s and want not in (self.group / "cgroup.events").read_text():
                 if time.monotonic() >= deadline:
                     return False
                 time.sleep(0.0005)

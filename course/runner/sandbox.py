@@ -1193,6 +1193,7 @@ class Environment:
                     f"warm-{uuid.uuid4().hex}",
                     spec.memory_mb * 1024 * 1024,
                     limits.max_processes + 8,
+                    freezable=True,
                 )
             except OSError as exc:
                 if limits.use_cgroup:
