@@ -379,3 +379,61 @@ def test_hostile_warm_code_cannot_hurt_the_daemon(daemon, name):
     assert other["status"] == "succeeded" and other["result"]["count"] == 1
     again = _client(sock, [1, 1, 1])
     assert not again["cold"] and again["result"]["count"] == 2
+
+
+def test_watchdog_mode_stops_the_process_tree_between_invocations(limits):
+    """No cgroup: SIGSTOP/SIGCONT through the process tree stand in for the freezer."""
+    if isinstance(limits, Unavailable):
+        pytest.fail(limits.reason)
+    import dataclasses
+
+    code = textwrap.dedent(
+        """
+        import threading, time
+        ticks = 0
+        def tick():
+            global ticks
+            while True:
+                ticks += 1
+                time.sleep(0.01)
+        threading.Thread(target=tick, daemon=True).start()
+        def lambda_handler(event, context):
+            return ticks
+        """
+    )
+    p = WarmPool(PoolSettings(), dataclasses.replace(limits, use_cgroup=False))
+    try:
+        key = WarmKey(1, 1, 1)
+        p.invoke(key, req(code))
+        before, cold = p.invoke(key, req(code))
+        assert not cold
+        time.sleep(1.0)
+        after, cold = p.invoke(key, req(code))
+        assert not cold and after.result - before.result < 20
+    finally:
+        p.close()
+
+
+def test_concurrent_invocations_get_a_second_environment_or_run_one_off(pool):
+    import threading
+
+    slow = "import time\nn = 0\ndef lambda_handler(event, context):\n    global n\n    n += 1\n"
+    slow += "    time.sleep(event.get('sleep', 0))\n    return n\n"
+    p = pool(per_user=2)
+    key = WarmKey(1, 1, 1)
+    p.invoke(key, req(slow))
+    answers = []
+
+    def call():
+        answers.append(p.invoke(key, req(slow, event={"sleep": 1})))
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    colds = sorted(cold for _, cold in answers)
+    # One takes the warm environment, one starts a second, the third runs cold one-off.
+    assert colds == [False, True, True]
+    assert all(inv.status == "succeeded" for inv, _ in answers)
+    assert len(p.owners()) == 2

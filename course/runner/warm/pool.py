@@ -86,6 +86,7 @@ class WarmPool:
         self._clock = clock
         self._lock = threading.Lock()
         self._slots: list[_Slot] = []
+        self._starting: dict[int, int] = {}  # user id -> environments being started
         # Environments are launched from these long-lived threads: bwrap's --die-with-parent
         # is the kernel's parent-death signal, which fires when the *thread* that forked it
         # ends, and the daemon's connection threads end with each request.
@@ -133,10 +134,10 @@ class WarmPool:
             env, inv = self._launcher.submit(start_environment, req, limits=self.limits).result()
         except BaseException:
             with self._lock:
-                self._reserved -= req.memory_mb
+                self._started(key, req.memory_mb)
             raise
         with self._lock:
-            self._reserved -= req.memory_mb
+            self._started(key, req.memory_mb)
             if env.alive:
                 slot = _Slot(key, config, req.memory_mb, env, busy=False, last_used=self._clock())
                 self._slots.append(slot)
@@ -154,14 +155,20 @@ class WarmPool:
             idle = [x for x in self._slots if not x.busy and pred(x)]
             return min(idle, key=lambda x: x.last_used) if idle else None
 
-        while sum(1 for x in self._slots if x.key.user_id == key.user_id) >= s.per_user:
+        # Environments being started count too, or concurrent cold starts would all fit.
+        starting = self._starting
+        while (
+            sum(1 for x in self._slots if x.key.user_id == key.user_id)
+            + starting.get(key.user_id, 0)
+            >= s.per_user
+        ):
             victim = lru_idle(lambda x: x.key.user_id == key.user_id)
             if victim is None:
                 return False
             self._slots.remove(victim)
             doomed.append(victim.env)
         while (
-            len(self._slots) >= s.max_envs
+            len(self._slots) + sum(starting.values()) >= s.max_envs
             or sum(x.memory_mb for x in self._slots) + self._reserved + memory_mb > s.memory_mb
         ):
             victim = lru_idle(lambda x: True)
@@ -170,7 +177,15 @@ class WarmPool:
             self._slots.remove(victim)
             doomed.append(victim.env)
         self._reserved += memory_mb
+        starting[key.user_id] = starting.get(key.user_id, 0) + 1
         return True
+
+    def _started(self, key: WarmKey, memory_mb: int) -> None:
+        """An environment's start is over, kept or not (lock held)."""
+        self._reserved -= memory_mb
+        self._starting[key.user_id] -= 1
+        if not self._starting[key.user_id]:
+            del self._starting[key.user_id]
 
     def _release(self, slot: _Slot) -> None:
         doomed = None
