@@ -534,18 +534,26 @@ def _reap_stale() -> None:
 
 
 def thaw_stale(prefix: str = "warm-") -> int:
-    """Thaw frozen warm environments a previous daemon left behind (it died without tearing
-    them down). Their processes already have a pending SIGKILL from bwrap's --die-with-parent,
-    which a frozen task only acts on once thawed; then their empty groups are removed."""
-    root = _discovered().get("freezer")
+    """Thaw frozen warm environments a dead daemon left behind (it died without tearing them
+    down); groups are named ``warm-<owner pid>-<id>``, so a live owner's are left alone. Their
+    processes already have a pending SIGKILL from bwrap's --die-with-parent, which a frozen task
+    only acts on once thawed; then their empty groups are removed."""
+    roots = _discovered()
     thawed = 0
-    if root is None:
-        return thawed
-    with contextlib.suppress(OSError):
-        for group in root.iterdir():
-            if group.is_dir() and group.name.startswith(prefix):
-                with contextlib.suppress(OSError):
-                    (group / "freezer.state").write_text("THAWED")
-                    thawed += 1
-                _defer(group)
+    for controller in ("freezer", "memory", "pids", "cpu"):
+        root = roots.get(controller)
+        if root is None:
+            continue
+        with contextlib.suppress(OSError):
+            for group in root.iterdir():
+                if group.is_dir() and group.name.startswith(prefix):
+                    # warm-<owner pid>-<id>: another live daemon's environments are its own.
+                    owner = group.name[len(prefix) :].split("-", 1)[0]
+                    if owner.isdigit() and os.path.exists(f"/proc/{owner}"):
+                        continue
+                    if controller == "freezer":
+                        with contextlib.suppress(OSError):
+                            (group / "freezer.state").write_text("THAWED")
+                            thawed += 1
+                    _defer(group)  # removed once its (killed) tasks are gone
     return thawed

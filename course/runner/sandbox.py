@@ -1190,7 +1190,7 @@ class Environment:
         if use_cgroup:
             try:
                 group = cgroups.create(
-                    f"warm-{uuid.uuid4().hex}",
+                    f"warm-{os.getpid()}-{uuid.uuid4().hex}",
                     spec.memory_mb * 1024 * 1024,
                     limits.max_processes + 8,
                     freezable=True,
