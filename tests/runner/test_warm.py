@@ -437,3 +437,47 @@ def test_concurrent_invocations_get_a_second_environment_or_run_one_off(pool):
     assert colds == [False, True, True]
     assert all(inv.status == "succeeded" for inv, _ in answers)
     assert len(p.owners()) == 2
+
+
+def _start_daemon(sock):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course.runner.warm.daemon", "--socket", str(sock)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 20
+    while not sock.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the daemon did not start"
+        time.sleep(0.05)
+    return proc
+
+
+def test_a_daemon_crash_means_cold_starts_and_its_environments_are_cleaned_up(limits, tmp_path):
+    if isinstance(limits, Unavailable):
+        pytest.fail(limits.reason)
+    from course.runner import cgroups
+
+    sock = tmp_path / "warm" / "warm.sock"
+    first = _start_daemon(sock)
+    try:
+        assert _client(sock, [1, 1, 1])["cold"]
+        assert not _client(sock, [1, 1, 1])["cold"]
+    finally:
+        first.kill()  # a crash: its frozen environment is left behind
+        first.wait()
+    after = _client(sock, [1, 1, 1])  # no daemon: a cold start in the client, not an error
+    assert after["cold"] and after["status"] == "succeeded" and after["result"]["count"] == 1
+    second = _start_daemon(sock)
+    try:
+        root = cgroups._discovered().get("freezer")
+        deadline = time.monotonic() + 10
+        while root is not None and any(
+            p.name.startswith(f"warm-{first.pid}-") for p in root.iterdir()
+        ):
+            assert time.monotonic() < deadline, "the dead daemon's environment is still there"
+            time.sleep(0.1)
+        again = _client(sock, [1, 1, 1])
+        assert again["cold"] and again["result"]["count"] == 1
+    finally:
+        second.terminate()
+        second.wait(timeout=20)
