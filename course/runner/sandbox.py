@@ -1223,16 +1223,22 @@ class Environment:
         session.outcome = outcome
         output, control = session.output, session.control
         assert output is not None
-        # Whatever the sandbox wrote after its last frame, before it was frozen, is dropped:
-        # the writers are stopped, so this read is bounded by the pipes' buffers.
-        output.drain(max_chunks=None)
+        # Whatever the sandbox wrote after its last frame, before it was frozen, is dropped.
+        # Frozen writers make this a read of the pipes' buffers; bounded all the same, for
+        # watchdog mode, where a process may have escaped the SIGSTOP.
+        output.drain(max_chunks=16)
         output.data.clear()
         output.truncated = False
         output.boundary = 0
-        control.read()
         control.buf.clear()
         control.frame_kind = control.frame_len = control.frame_payload = None
         control.problem = None
+        for _ in range(16):
+            try:
+                if not os.read(control.fd, 1 << 20):
+                    break
+            except OSError:  # BlockingIOError: nothing left
+                break
         session.peak = 0
         if session.group is not None:
             session.group.reset_peak()

@@ -23,6 +23,7 @@ import socket
 import stat
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 from .. import cgroups
@@ -163,6 +164,9 @@ class Daemon:
                 "message": exc.reason,
                 "how_to_fix": exc.how_to_fix,
             }
+        except Exception:  # a bug of ours: logged; the client then runs the invocation cold
+            traceback.print_exc()
+            return {"ok": False, "error": "internal", "message": "the warm runner failed"}
         return protocol.invocation_message(inv, cold)
 
     @staticmethod

@@ -117,8 +117,10 @@ class WarmPool:
                 slot.busy = True
         self._close_all(doomed)
         if slot is not None:
-            inv = invoke_in(slot.env, req, limits=self.limits)
-            self._release(slot)
+            try:
+                inv = invoke_in(slot.env, req, limits=self.limits)
+            finally:
+                self._release(slot)
             return inv, False
         return self._cold(key, config, req), True
 
