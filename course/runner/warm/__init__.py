@@ -4,6 +4,17 @@ socket. ``client.invoke_warm`` is the front door; it falls back to a cold ``invo
 the daemon is not there. Pure Python, no Django. Design and failure modes: see the README.
 """
 
+from .client import invoke_warm
 from .pool import WarmKey, WarmPool
+from .power import TuningBusy, TuningCancelled, tune
+from .tuning import TuningResult
 
-__all__ = ["WarmKey", "WarmPool"]
+__all__ = [
+    "TuningBusy",
+    "TuningCancelled",
+    "TuningResult",
+    "WarmKey",
+    "WarmPool",
+    "invoke_warm",
+    "tune",
+]
