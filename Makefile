@@ -17,9 +17,15 @@ THREADS ?= 8
 
 .PHONY: run test test-fast test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean pygments-css editor
 
+# The warm runner daemon (course/runner/warm/daemon.py) is started by `run` and `serve` in the
+# same shell as the server: --exit-with $$$$ (that shell, which then execs the server) makes it
+# exit with the server, and Ctrl-C reaches both. See the README's "Warm starts".
+WARM_SOCKET ?= $${RUNNER_WARM_SOCKET:-var/runner/warm/warm.sock}
+WARM_DAEMON = $(BIN)/python -m course.runner.warm.daemon --socket $(WARM_SOCKET) --exit-with $$$$
+
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(MANAGE) runserver $(HOST):$(PORT)
+	$(WARM_DAEMON) & DJANGO_DEBUG=$${DJANGO_DEBUG:-1} exec $(MANAGE) runserver $(HOST):$(PORT)
 
 test: setup ## Set up everything and run every test (unit, sandbox, browser)
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest
@@ -46,7 +52,7 @@ serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files 
 	DJANGO_DEBUG=0 $(MANAGE) createcachetable
 	DJANGO_DEBUG=0 $(MANAGE) collectstatic --noinput -v0
 	DJANGO_DEBUG=0 $(MANAGE) sync_content
-	DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
+	$(WARM_DAEMON) & DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
 
 venv: $(STAMP)
 
@@ -88,6 +94,8 @@ loadtest: venv ## Drive a running server (make serve) at HOST:PORT with wrk and 
 
 bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB result, a class of 500
 	$(BIN)/python -m course.runner.bench --runs 30
+	$(BIN)/python -m course.runner.warm.bench --runs 30
+	$(BIN)/python -m tests.load.bench_warm
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest -q -s -p no:cacheprovider -m bench
 	$(BIN)/python -m tests.load.bench_runner_load
 	$(BIN)/python -m tests.load.bench_big_results

@@ -49,7 +49,7 @@ def _mount_points() -> dict[str, tuple[str, str]]:
                 if len(fields) < 5 or len(rfields) < 3 or rfields[0] != "cgroup":
                     continue
                 for option in rfields[2].split(","):
-                    if option in ("memory", "pids", "cpu"):
+                    if option in ("memory", "pids", "cpu", "freezer"):
                         found[option] = (fields[3], fields[4])
     except OSError:
         pass
@@ -124,7 +124,7 @@ def _discover() -> dict[str, Path | None]:
     mounts = _mount_points()
     own = _own_paths()
     roots: dict[str, Path | None] = {}
-    for controller in ("memory", "pids", "cpu"):
+    for controller in ("memory", "pids", "cpu", "freezer"):
         root = None
         if controller in mounts and controller in own:
             mount_root, mount_point = mounts[controller]
@@ -185,11 +185,15 @@ def available() -> bool:
     return mode() is not None
 
 
-def create(name: str, memory_bytes: int, max_tasks: int) -> SandboxCgroup | SandboxCgroupV2:
-    """One sandbox's cgroup(s), in whichever version this host lets us use."""
+def create(
+    name: str, memory_bytes: int, max_tasks: int, *, freezable: bool = False
+) -> SandboxCgroup | SandboxCgroupV2:
+    """One sandbox's cgroup(s), in whichever version this host lets us use. ``freezable``:
+    also a v1 freezer group (a warm environment's; joining one more hierarchy costs a cold
+    start about a millisecond, so a one-off sandbox does without)."""
     if mode() == "v2":
         return SandboxCgroupV2(name, memory_bytes, max_tasks)
-    return SandboxCgroup(name, memory_bytes, max_tasks)
+    return SandboxCgroup(name, memory_bytes, max_tasks, freezable=freezable)
 
 
 def cpu_group() -> Path | None:
@@ -200,7 +204,9 @@ def cpu_group() -> Path | None:
 class SandboxCgroup:
     """The memory and pids cgroups (v1) of one sandbox."""
 
-    def __init__(self, name: str, memory_bytes: int, max_tasks: int) -> None:
+    def __init__(
+        self, name: str, memory_bytes: int, max_tasks: int, *, freezable: bool = False
+    ) -> None:
         if mode() != "v1":
             raise OSError("cgroup v1 memory/pids hierarchies are not available")
         assert _roots is not None
@@ -210,6 +216,9 @@ class SandboxCgroup:
         # Each sandbox's own child of the shared low-weight cpu group: the parent keeps all of
         # them below the web server, the child carries this function's CPU quota.
         self.cpu = _roots["cpu"] / name if _roots.get("cpu") else None
+        # The freezer stops a warm environment between invocations (see warm/); best effort,
+        # since a cold sandbox never needs it.
+        self.freezer = _roots["freezer"] / name if freezable and _roots.get("freezer") else None
         # parents=True: recreate our base directory if someone tidied it away meanwhile.
         self.memory.mkdir(parents=True)
         try:
@@ -219,6 +228,11 @@ class SandboxCgroup:
                     self.cpu.mkdir()
                 except OSError:
                     self.cpu = None  # best effort, as joining the shared group always was
+            if self.freezer is not None:
+                try:
+                    self.freezer.mkdir(parents=True)
+                except OSError:
+                    self.freezer = None
             self._write(self.memory / "memory.limit_in_bytes", memory_bytes)
             memsw = self.memory / "memory.memsw.limit_in_bytes"
             if memsw.exists():
@@ -249,6 +263,52 @@ class SandboxCgroup:
             # Best effort: without it SCHED_IDLE and the autogroup's nice still apply.
             with contextlib.suppress(OSError):
                 self._write(cpu / "cgroup.procs", pid)
+        if self.freezer is not None:
+            try:
+                self._write(self.freezer / "cgroup.procs", pid)
+            except OSError:
+                self.freezer = None
+
+    @property
+    def can_freeze(self) -> bool:
+        return self.freezer is not None
+
+    def freeze(self, frozen: bool, wait_s: float = 0.0) -> bool:
+        """Stop (or resume) every task of the sandbox at once; False if the kernel refused.
+
+        v1's freezer state goes FREEZING -> FROZEN as each task reaches the refrigerator; a task
+        that forks meanwhile is caught too, which signals to a process tree could not promise.
+        We do not wait for FROZEN (a few ms of the invocation's latency, for nothing: no task
+        of the group runs user code again before the thaw); ``wait_s`` does, for tests.
+        Thawing takes effect at once.
+        """
+        if self.freezer is None:
+            return False
+        want = "FROZEN" if frozen else "THAWED"
+        state = self.freezer / "freezer.state"
+        try:
+            self._write(state, want)
+            deadline = time.monotonic() + wait_s
+            while wait_s and state.read_text().strip() != want:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.0005)
+        except OSError:
+            return False
+        return True
+
+    def frozen(self) -> bool:
+        try:
+            return self.freezer is not None and (
+                (self.freezer / "freezer.state").read_text().strip() == "FROZEN"
+            )
+        except OSError:
+            return False
+
+    def reset_peak(self) -> None:
+        """Start Max Memory Used afresh for the next invocation of a warm environment."""
+        with contextlib.suppress(OSError):
+            self._write(self.memory / "memory.max_usage_in_bytes", 0)
 
     def limit_cpu(self, fraction: float) -> bool:
         """Give the sandbox ``fraction`` of one CPU from now on (Lambda: memory / 1,769 MB)."""
@@ -307,7 +367,7 @@ class SandboxCgroup:
 
     def remove(self) -> None:
         """Remove the cgroups; the tasks are gone, so this may finish in the background."""
-        for group in (self.pids, self.memory, self.cpu):
+        for group in (self.pids, self.memory, self.cpu, self.freezer):
             if group is not None and not _try_rmdir(group):
                 _defer(group)
 
@@ -323,6 +383,7 @@ class SandboxCgroupV2:
         self.group = base / name
         self.group.mkdir()
         self._peak_seen = 0
+        self._peak_reset_failed = False
         try:
             self._write("memory.max", memory_bytes)
             with contextlib.suppress(OSError):  # absent without swap accounting
@@ -348,6 +409,32 @@ class SandboxCgroupV2:
     def add(self, pid: int) -> None:
         self._write("cgroup.procs", pid)
 
+    can_freeze = True
+
+    def freeze(self, frozen: bool, wait_s: float = 0.0) -> bool:
+        """v2's cgroup.freeze; cgroup.events says "frozen 1" once every task is stopped (we do
+        not wait for it unless asked: see SandboxCgroup.freeze)."""
+        want = "frozen 1" if frozen else "frozen 0"
+        try:
+            self._write("cgroup.freeze", 1 if frozen else 0)
+            deadline = time.monotonic() + wait_s
+            while wait_s and want not in (self.group / "cgroup.events").read_text():
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.0005)
+        except OSError:
+            return False
+        return True
+
+    def reset_peak(self) -> None:
+        """memory.peak is resettable by writing to it from Linux 6.12; before that the
+        supervisor's own samples are the figure (``_peak_seen``)."""
+        self._peak_seen = 0
+        try:
+            self._write("memory.peak", 0)
+        except OSError:
+            self._peak_reset_failed = True
+
     def limit_cpu(self, fraction: float) -> bool:
         try:
             self._write("cpu.max", f"{cpu_quota_us(fraction)} {CPU_PERIOD_US}")
@@ -362,7 +449,10 @@ class SandboxCgroupV2:
 
     def peak_bytes(self) -> int:
         # memory.peak exists from Linux 5.19; before that, the largest sample we took.
-        return max(self._read_int("memory.peak"), self._peak_seen)
+        peak = self._read_int("memory.peak")
+        if self._peak_reset_failed:
+            peak = 0  # it still counts earlier invocations of a warm environment
+        return max(peak, self._peak_seen)
 
     def oom_killed(self) -> bool:
         try:
@@ -441,3 +531,29 @@ def _reap_stale() -> None:
         if not _try_rmdir(group):
             with _lock:
                 _stale.append(group)
+
+
+def thaw_stale(prefix: str = "warm-") -> int:
+    """Thaw frozen warm environments a dead daemon left behind (it died without tearing them
+    down); groups are named ``warm-<owner pid>-<id>``, so a live owner's are left alone. Their
+    processes already have a pending SIGKILL from bwrap's --die-with-parent, which a frozen task
+    only acts on once thawed; then their empty groups are removed."""
+    roots = _discovered()
+    thawed = 0
+    for controller in ("freezer", "memory", "pids", "cpu"):
+        root = roots.get(controller)
+        if root is None:
+            continue
+        with contextlib.suppress(OSError):
+            for group in root.iterdir():
+                if group.is_dir() and group.name.startswith(prefix):
+                    # warm-<owner pid>-<id>: another live daemon's environments are its own.
+                    owner = group.name[len(prefix) :].split("-", 1)[0]
+                    if owner.isdigit() and os.path.exists(f"/proc/{owner}"):
+                        continue
+                    if controller == "freezer":
+                        with contextlib.suppress(OSError):
+                            (group / "freezer.state").write_text("THAWED")
+                            thawed += 1
+                    _defer(group)  # removed once its (killed) tasks are gone
+    return thawed

@@ -187,14 +187,17 @@ def billed_ms(duration_ms: float, init_ms: float) -> int:
 
 
 def report_line(request_id: str, report: dict) -> str:
-    return (
+    line = (
         f"REPORT RequestId: {request_id}\t"
         f"Duration: {report['duration_ms']:.2f} ms\t"
         f"Billed Duration: {report['billed_duration_ms']} ms\t"
         f"Memory Size: {report['memory_size_mb']} MB\t"
-        f"Max Memory Used: {report['max_memory_used_mb']} MB\t"
-        f"Init Duration: {report['init_duration_ms']:.2f} ms"
+        f"Max Memory Used: {report['max_memory_used_mb']} MB"
     )
+    # A warm invocation ran no INIT: Lambda's REPORT then has no Init Duration at all.
+    if report.get("init_duration_ms") is not None:
+        line += f"\tInit Duration: {report['init_duration_ms']:.2f} ms"
+    return line
 
 
 def _timestamp() -> str:
@@ -296,10 +299,7 @@ def _launch_for(req: InvocationRequest, request_id: str, limits: SandboxLimits):
     return build(req.code, req.event, request_id, req.memory_mb, req.timeout_s, limits)
 
 
-def invoke(req: InvocationRequest, *, limits: SandboxLimits | None = None) -> Invocation:
-    """Run the handler once, cold, in a fresh sandbox. Raises SandboxUnavailable, never runs
-    code outside the sandbox. ValueError for an invalid request."""
-    limits = limits or SandboxLimits()
+def _check_ready(req: InvocationRequest, limits: SandboxLimits) -> None:
     _validate(req)
     status = sandbox.sandbox_status(limits)
     if not status.ok:
@@ -310,16 +310,26 @@ def invoke(req: InvocationRequest, *, limits: SandboxLimits | None = None) -> In
             info.reason, "Install the runtime, or point SandboxLimits at its binary."
         )
 
-    request_id = str(uuid.uuid4())
+
+def _spec(req: InvocationRequest, request_id: str, limits: SandboxLimits) -> sandbox.LaunchSpec:
     log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
     launch = _launch_for(req, request_id, limits)
-    spec = sandbox.LaunchSpec(
+    return sandbox.LaunchSpec(
         files=launch.files,
         command=launch.argv,
         env=lambda_environment(req, log_stream),
         memory_mb=req.memory_mb,
         timeout_s=req.timeout_s,
     )
+
+
+def invoke(req: InvocationRequest, *, limits: SandboxLimits | None = None) -> Invocation:
+    """Run the handler once, cold, in a fresh sandbox. Raises SandboxUnavailable, never runs
+    code outside the sandbox. ValueError for an invalid request."""
+    limits = limits or SandboxLimits()
+    _check_ready(req, limits)
+    request_id = str(uuid.uuid4())
+    spec = _spec(req, request_id, limits)
     try:
         run = sandbox.run(spec, limits)
     except OSError as exc:
@@ -335,8 +345,72 @@ def invoke(req: InvocationRequest, *, limits: SandboxLimits | None = None) -> In
     return _interpret(req, request_id, run, limits)
 
 
+def start_environment(
+    req: InvocationRequest, *, limits: SandboxLimits | None = None
+) -> tuple[sandbox.Environment, Invocation]:
+    """A warm-able environment for ``req``'s function, and its first (cold) invocation.
+
+    The environment is ``alive`` afterwards unless that invocation ended it (timeout, out of
+    memory, a crash, INIT failing); ``invoke_in`` then runs more events in it, warm.
+    """
+    limits = limits or SandboxLimits()
+    _check_ready(req, limits)
+    request_id = str(uuid.uuid4())
+    env = sandbox.Environment(_spec(req, request_id, limits), limits)
+    try:
+        run = env.start()
+    except OSError as exc:
+        raise SandboxUnavailable(
+            f"the sandbox could not be started: {exc}", "Check sandbox_status()."
+        ) from exc
+    if run.setup_error is not None:
+        sandbox.forget_status()
+        raise SandboxUnavailable(
+            f"the sandbox failed to start: {run.setup_error}", "See sandbox_status()."
+        )
+    if run.frame_kind == b"E" and not run.ready:
+        env.close()  # INIT failed: Lambda starts the next invocation from scratch too
+    return env, _interpret(req, request_id, run, limits)
+
+
+def warm_event(req: InvocationRequest) -> bytes:
+    """The event as the runtime's bootstrap reads it from GO (marshal for Python, JSON for Node)."""
+    check_event(req.event)
+    if req.runtime == "python":
+        import marshal
+
+        try:
+            return marshal.dumps(req.event, 4)
+        except ValueError as exc:
+            raise ValueError(f"event is not JSON-compatible: {exc}") from exc
+    try:
+        return json.dumps(req.event).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"event is not JSON-compatible: {exc}") from exc
+
+
+def invoke_in(
+    env: sandbox.Environment, req: InvocationRequest, *, limits: SandboxLimits | None = None
+) -> Invocation:
+    """Run ``req``'s event in a live environment of the same function (warm: no INIT).
+
+    The caller keeps environments keyed so that ``req`` is the function the environment was
+    started for; only the event differs.
+    """
+    limits = limits or SandboxLimits()
+    event = warm_event(req)
+    request_id = str(uuid.uuid4())
+    run = env.invoke(request_id, req.timeout_s, event)
+    return _interpret(req, request_id, run, limits, warm=True)
+
+
 def _interpret(
-    req: InvocationRequest, request_id: str, run: sandbox.SandboxRun, limits: SandboxLimits
+    req: InvocationRequest,
+    request_id: str,
+    run: sandbox.SandboxRun,
+    limits: SandboxLimits,
+    *,
+    warm: bool = False,
 ) -> Invocation:
     result: bytes | None = None
     error: dict | None = None
@@ -384,10 +458,11 @@ def _interpret(
         memory_used = req.memory_mb * 1024 * 1024
     report = {
         "duration_ms": round(duration_ms, 2),
-        "billed_duration_ms": billed_ms(duration_ms, init_ms),
+        # Warm: no INIT to bill, ceil(Duration) alone.
+        "billed_duration_ms": billed_ms(duration_ms, 0.0 if warm else init_ms),
         "memory_size_mb": req.memory_mb,
         "max_memory_used_mb": min(req.memory_mb, max(1, round(memory_used / (1024 * 1024)))),
-        "init_duration_ms": round(init_ms, 2),
+        "init_duration_ms": None if warm else round(init_ms, 2),
     }
     parts = [_text(run.init_output), f"START RequestId: {request_id} Version: $LATEST\n"]
     parts.append(_text(run.invoke_output))

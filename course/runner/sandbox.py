@@ -570,6 +570,12 @@ class _Backstop:
             self._targets.extend(fd for fd in targets if fd is not None)
             self._cond.notify()
 
+    def disarm(self) -> None:
+        """No deadline until the next ``arm`` (a warm environment between invocations)."""
+        with self._cond:
+            self._deadline = None
+            self._cond.notify()
+
     def stop(self) -> None:
         """Disarm and wait for the thread, so it never signals through a closed pidfd."""
         with self._cond:
@@ -811,6 +817,8 @@ class _Session:
         self.peak = 0
         self.exited = False
         self.backstop = _Backstop()
+        # A warm invocation's message for GO, written as the sandbox takes it (never blocking).
+        self.pending = b""
 
     # -- plumbing
 
@@ -982,7 +990,25 @@ class _Session:
         if self.group is not None:
             self.outcome.cpu_limited = self.group.limit_cpu(self.spec.memory_mb / MB_PER_VCPU)
 
-    def supervise(self) -> None:
+    def _flush_pending(self) -> bool:
+        """Write what GO will take of the pending message; False if the sandbox broke GO."""
+        while self.pending:
+            try:
+                sent = os.write(self.go_w, self.pending[: 1 << 20])
+            except BlockingIOError:
+                return True
+            except OSError:
+                self.pending = b""
+                return False
+            self.pending = self.pending[sent:]
+        return True
+
+    def supervise(self, deadline: float | None = None, first_sample: float = 0.0) -> None:
+        """Watch the sandbox until its frame, its exit, its deadline or its memory limit.
+
+        Without ``deadline``: a fresh sandbox, INIT's clock from launch, then the handler's
+        from the ``R`` byte. With one: a warm invocation whose message is in ``pending``.
+        """
         spec, limits, outcome = self.spec, self.limits, self.outcome
         output, control = self.output, self.control
         assert output is not None and control is not None and self.proc_fd is not None
@@ -990,16 +1016,28 @@ class _Session:
         poller.register(output.fd, select.POLLIN)
         poller.register(control.fd, select.POLLIN)
         poller.register(self.proc_fd, select.POLLIN)
-        next_sample = 0.0
-        deadline = self.started + limits.init_timeout_s
+        next_sample = first_sample
+        if deadline is None:
+            deadline = self.started + limits.init_timeout_s
+        writing = False
         while True:
             watchdog = self.group is None
+            if self.pending and not self._flush_pending():
+                control.problem = "malformed"  # the sandbox broke its channel
+            if bool(self.pending) != writing:
+                writing = bool(self.pending)
+                if writing:
+                    poller.register(self.go_w, select.POLLOUT)
+                else:
+                    poller.unregister(self.go_w)
             now = time.monotonic()
             if now >= deadline:
                 outcome.timed_out = "invoke" if control.ready else "init"
                 break
             wait = min(deadline - now, max(next_sample - now, 0.001))
             for fd, _ in poller.poll(max(wait * 1000, 0)):
+                if fd == self.go_w:
+                    continue  # room in GO: the next turn writes more
                 if fd == output.fd:
                     output.drain()
                     if output.eof:
@@ -1104,3 +1142,233 @@ class _Session:
             text = (outcome.init_output + outcome.invoke_output).decode("utf-8", "replace")
             code = self.proc.returncode if self.proc is not None else None
             outcome.setup_error = text.strip() or f"bwrap exited with status {code}"
+
+
+# --------------------------------------------------------------------------- warm environments
+
+
+def _signal_tree(pid1: int, sig: int) -> None:
+    """SIGSTOP/SIGCONT every process of a sandbox without a freezer (watchdog mode).
+
+    Twice: a process that forked while we walked the tree has its child caught the second time.
+    A child forked in the instant between the two walks and the stop can still escape; the
+    freezer cgroup has no such gap (see the README).
+    """
+    for _ in range(2):
+        for pid in _tree(pid1):
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+
+
+def _reset_hwm(pids: list[int]) -> None:
+    """Reset each process's peak RSS (VmHWM), so the next Max Memory Used is its own."""
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/clear_refs", "w") as fh:
+            fh.write("5")
+
+
+class Environment:
+    """One sandbox kept alive across invocations: boot + INIT + the first (cold) invocation,
+    then ``invoke`` again and again, frozen in between, then ``close``.
+
+    Every limit of a cold sandbox stays in force between invocations: the cgroup, rlimits,
+    seccomp and /proc masks are the same sandbox's; the wall clock and the backstop are armed
+    afresh for each invocation and disarmed while it is frozen. Anything unexpected (a timeout,
+    out of memory, an exit, a broken channel, a failed freeze) ends the environment: ``alive``
+    turns False and the caller starts a new one.
+    """
+
+    def __init__(self, spec: LaunchSpec, limits: SandboxLimits) -> None:
+        self.spec = spec
+        self.limits = limits
+        self.alive = False
+        self.frozen = False
+        self.invocations = 0
+        self.notes: list[str] = []
+        self._session: _Session | None = None
+
+    # -- lifecycle
+
+    def start(self) -> SandboxRun:
+        """Boot, run INIT and the first invocation (whose event is in the launch files)."""
+        outcome = SandboxRun()
+        limits, spec = self.limits, self.spec
+        use_cgroup = cgroups.available() if limits.use_cgroup is None else limits.use_cgroup
+        group = None
+        if use_cgroup:
+            try:
+                group = cgroups.create(
+                    f"warm-{os.getpid()}-{uuid.uuid4().hex}",
+                    spec.memory_mb * 1024 * 1024,
+                    limits.max_processes + 8,
+                    freezable=True,
+                )
+            except OSError as exc:
+                if limits.use_cgroup:
+                    raise
+                outcome.notes.append(f"no cgroup ({exc}); memory watchdog instead")
+        session = self._session = _Session(spec, limits, group, outcome)
+        try:
+            session.start()
+            if session.pid1 is not None:
+                session.supervise()
+        except BaseException:
+            self._end(outcome)
+            raise
+        if self._healthy(outcome) and self._pause(outcome):
+            self.alive = True
+            self.invocations = 1
+            self._snapshot(outcome)
+        else:
+            self._end(outcome)
+        return outcome
+
+    def invoke(self, request_id: str, timeout_s: float, event: bytes) -> SandboxRun:
+        """One more invocation in this environment; ``event`` in the runtime's own format."""
+        session = self._session
+        assert self.alive and session is not None and session.control is not None
+        outcome = SandboxRun(booted=True, ready=True)
+        session.outcome = outcome
+        output, control = session.output, session.control
+        assert output is not None
+        # Whatever the sandbox wrote after its last frame, before it was frozen, is dropped.
+        # Frozen writers make this a read of the pipes' buffers; bounded all the same, for
+        # watchdog mode, where a process may have escaped the SIGSTOP.
+        output.drain(max_chunks=16)
+        output.data.clear()
+        output.truncated = False
+        output.boundary = 0
+        control.buf.clear()
+        control.frame_kind = control.frame_len = control.frame_payload = None
+        control.problem = None
+        for _ in range(16):
+            try:
+                if not os.read(control.fd, 1 << 20):
+                    break
+            except OSError:  # BlockingIOError: nothing left
+                break
+        session.peak = 0
+        if session.group is not None:
+            session.group.reset_peak()
+            _reset_hwm(session.group.pids_in())
+        elif session.pid1 is not None:
+            _reset_hwm(_tree(session.pid1))
+        payload = f"{request_id}\n{int(timeout_s * 1000)}\n".encode() + event
+        session.pending = b"N" + len(payload).to_bytes(4, "big") + payload
+        if not self._resume(outcome):
+            self._end(outcome)
+            return outcome
+        started = time.monotonic()
+        deadline = started + timeout_s
+        session.backstop.arm(deadline + _BACKSTOP_GRACE_S)
+        try:
+            # The first memory sample only after a while: a quick handler should not pay for it,
+            # and its peak is read from the cgroup (or /proc) at the end anyway.
+            session.supervise(deadline, first_sample=started + 0.005)
+        except BaseException:
+            self._end(outcome)
+            raise
+        elapsed = session.ended - started
+        self.invocations += 1
+        if self._healthy(outcome) and self._pause(outcome):
+            self._snapshot(outcome)
+        else:
+            self._end(outcome)
+        # Our clock, from the message to the frame; no INIT in a warm invocation.
+        outcome.invoke_s = elapsed
+        outcome.init_s = 0.0
+        return outcome
+
+    def close(self) -> None:
+        """Tear the environment down (idempotent)."""
+        if self._session is not None:
+            self._end(SandboxRun())
+
+    # -- internals
+
+    def _healthy(self, outcome: SandboxRun) -> bool:
+        session = self._session
+        assert session is not None
+        control = session.control
+        return (
+            session.pid1 is not None
+            and control is not None
+            and control.ready
+            and control.frame_payload is not None
+            and control.problem is None
+            and not outcome.timed_out
+            and not outcome.oom
+            and not session.exited
+            and not session.pending
+        )
+
+    def _pause(self, outcome: SandboxRun) -> bool:
+        """Freeze the sandbox until its next invocation; disarm the clock meanwhile."""
+        session = self._session
+        assert session is not None and session.pid1 is not None
+        session.backstop.disarm()
+        group = session.group
+        if group is not None and group.can_freeze:
+            if not group.freeze(True):
+                outcome.notes.append("the sandbox could not be frozen")
+                return False
+        else:
+            _signal_tree(session.pid1, signal.SIGSTOP)
+        self.frozen = True
+        return True
+
+    def _resume(self, outcome: SandboxRun) -> bool:
+        session = self._session
+        assert session is not None and session.pid1 is not None
+        group = session.group
+        if group is not None and group.can_freeze:
+            if not group.freeze(False):
+                outcome.notes.append("the sandbox could not be thawed")
+                return False
+        else:
+            _signal_tree(session.pid1, signal.SIGCONT)
+        self.frozen = False
+        return True
+
+    def _snapshot(self, outcome: SandboxRun) -> None:
+        """Fill in the outcome of an invocation that leaves the environment alive."""
+        session = self._session
+        assert session is not None and session.output is not None and session.control is not None
+        output, control = session.output, session.control
+        output.drain(max_chunks=256)
+        if session.group is not None:
+            session.peak = max(session.peak, session.group.peak_bytes())
+        outcome.booted = control.booted
+        outcome.ready = control.ready
+        if self.invocations == 1 and control.ready_at is not None:
+            outcome.init_s = control.ready_at - session.started
+            outcome.invoke_s = session.ended - control.ready_at
+        outcome.frame_kind = control.frame_kind
+        outcome.frame_payload = control.frame_payload or b""
+        outcome.frame_problem = control.problem
+        boundary = output.boundary
+        outcome.init_output = bytes(output.data[:boundary])
+        outcome.invoke_output = bytes(output.data[boundary:])
+        outcome.truncated = output.truncated
+        outcome.max_memory_bytes = session.peak
+
+    def _end(self, outcome: SandboxRun) -> None:
+        session = self._session
+        self.alive = False
+        if session is None:
+            return
+        self._session = None
+        session.outcome = outcome
+        if self.frozen and session.pid1 is not None:
+            # A frozen task does not act on SIGKILL until it is thawed.
+            group = session.group
+            if group is not None and group.can_freeze:
+                group.freeze(False)
+            else:
+                _signal_tree(session.pid1, signal.SIGCONT)
+            self.frozen = False
+        try:
+            session.teardown()
+            session.finish()
+        finally:
+            session.close()

@@ -77,18 +77,21 @@ class RateLimiter:
         digest = hashlib.sha256(str(user_key).encode("utf-8", "surrogatepass")).hexdigest()
         return self.directory / f"user-{digest}"
 
-    def hit(self, user_key: str) -> None:
-        """Record one invocation for ``user_key`` or raise ``Throttled("rate", retry_after_s)``."""
+    def hit(self, user_key: str, count: int = 1) -> None:
+        """Record ``count`` invocations for ``user_key`` (all or none: a power tuning counts as
+        its number of runs) or raise ``Throttled("rate", retry_after_s)``."""
+        if count < 1 or count > self.per_minute:
+            raise Throttled("rate", retry_after_s=WINDOW_S)
         fd = _open_state_file(self._path(user_key))
         try:
             self._lock(fd)
             now = time.time()
             with os.fdopen(os.dup(fd), "r+", encoding="ascii") as fh:
                 stamps = self._parse(fh.read(), now)
-                if len(stamps) >= self.per_minute:
-                    retry_after = stamps[-self.per_minute] + WINDOW_S - now
+                if len(stamps) + count > self.per_minute:
+                    retry_after = stamps[len(stamps) + count - self.per_minute - 1] + WINDOW_S - now
                     raise Throttled("rate", retry_after_s=max(retry_after, 0.001))
-                stamps.append(now)
+                stamps.extend([now] * count)
                 fh.seek(0)
                 fh.truncate()
                 fh.write("".join(f"{stamp:.6f}\n" for stamp in stamps))

@@ -9,6 +9,8 @@
 // client: async/promise handlers; callback handlers (which wait for an empty event loop unless
 // context.callbackWaitsForEmptyEventLoop = false); plain sync handlers (their return value is
 // ignored, the result is null); console patched to "<time>\t<request id>\t<LEVEL>\t<message>".
+// After each frame it waits on GO for the next invocation of a warm environment: "N" + 4-byte
+// big-endian length + "REQUEST_ID\nTIMEOUT_MS\n" + the event as JSON; EOF on GO ends the process.
 'use strict';
 
 const fs = require('fs');
@@ -16,8 +18,8 @@ const util = require('util');
 
 const ctlFd = Number(process.argv[2]);
 const goFd = Number(process.argv[3]);
-const requestId = process.argv[4];
-const timeoutMs = Number(process.argv[5]);
+let requestId = process.argv[4];
+let timeoutMs = Number(process.argv[5]);
 const moduleFile = process.argv[6];
 const TASK_ROOT = '/var/task';
 
@@ -34,10 +36,49 @@ function sendFrame(kind, text) {
   head.write(kind, 0, 1, 'latin1');
   head.writeBigUInt64BE(BigInt(payload.length), 1);
   writeAll(Buffer.concat([head, payload]));
-  // Lambda freezes the sandbox after the response; stay alive until the runner, having
-  // measured us, kills the sandbox.
-  setInterval(() => {}, 1 << 30);
+  // Then wait for the next invocation (the runner freezes us meanwhile), once this turn of the
+  // event loop is over. The handler is passed along so that a frame sent during INIT (an
+  // import error) does not wait: the runner discards such an environment.
+  if (currentHandler !== null) {
+    const handler = currentHandler;
+    currentHandler = null;
+    setImmediate(() => waitForNext(handler));
+  }
 }
+
+let currentHandler = null;
+
+function readExact(n) {
+  const buf = Buffer.alloc(n);
+  let off = 0;
+  while (off < n) {
+    let got;
+    try {
+      got = fs.readSync(goFd, buf, off, n - off, null);
+    } catch (err) {
+      if (err.code === 'EAGAIN' || err.code === 'EINTR') continue;
+      return null;
+    }
+    if (got === 0) return null;
+    off += got;
+  }
+  return buf;
+}
+
+function waitForNext(handler) {
+  // A blocking read: nothing of the function runs until the next invocation arrives, as on a
+  // frozen Lambda sandbox; EOF means the environment is being torn down.
+  const head = readExact(5);
+  if (head === null || head.toString('latin1', 0, 1) !== 'N') process.exit(0);
+  const payload = readExact(head.readUInt32BE(1));
+  if (payload === null) process.exit(0);
+  const first = payload.indexOf(10);
+  const second = payload.indexOf(10, first + 1);
+  requestId = payload.toString('latin1', 0, first);
+  timeoutMs = Number(payload.toString('latin1', first + 1, second));
+  invoke(handler, JSON.parse(payload.toString('utf8', second + 1)));
+}
+
 
 writeAll(Buffer.from('B'));
 // bwrap exports PWD after --chdir; Lambda's environment has no such variable.
@@ -188,8 +229,9 @@ process.on('beforeExit', () => {
   if (listener) listener();
 });
 
-function invoke(handler) {
-  const event = JSON.parse(fs.readFileSync('/var/runtime/event', 'utf8'));
+function invoke(handler, event) {
+  finished = false;
+  currentHandler = handler;
   const deadline = Date.now() + timeoutMs;
   const isAsync = handler.constructor && handler.constructor.name === 'AsyncFunction';
   let waitForEmptyEventLoop = true;
@@ -285,8 +327,7 @@ loadHandler().then(
   (handler) => {
     writeAll(Buffer.from('R'));
     fs.readSync(goFd, Buffer.alloc(1), 0, 1, null);
-    fs.closeSync(goFd);
-    invoke(handler);
+    invoke(handler, JSON.parse(fs.readFileSync('/var/runtime/event', 'utf8')));
   },
   (err) => {
     postError('Uncaught Exception', err);

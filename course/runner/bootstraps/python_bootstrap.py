@@ -12,6 +12,11 @@ cost more than all the rest it does; the .py is the fallback). The function's co
 * one frame, ``kind`` + 8-byte big-endian length + payload: ``J`` (the result as JSON),
   ``A`` (the handler returned bytes, sent as they are) or ``E`` (an error document).
 
+Then it waits on GO for the next invocation of a warm environment: ``N`` + 4-byte big-endian
+length + payload, the payload being ``REQUEST_ID\nTIMEOUT_MS\n`` and the event in marshal
+format; each gets one frame on CTL as above. EOF on GO (the runner closed it) ends the process.
+Between invocations the runner freezes the whole sandbox, as Lambda does.
+
 User code shares this process, so it can write to CTL too; the runner trusts nothing here but
 the frame structure (see the threat model in sandbox.py). Startup time is part of every
 invocation, so this file imports only built-in modules until it needs more.
@@ -38,9 +43,35 @@ def _send(ctl, kind, payload):
 
 
 def _freeze():
-    """After the response Lambda freezes the sandbox; here the runner measures it, then kills it."""
+    """After a failed INIT nothing more may run: wait until the runner kills the sandbox."""
     while True:
         time.sleep(3600)
+
+
+class _Failed(Exception):
+    """An invocation ended in an error document (already sent)."""
+
+
+def _read_exact(go, n):
+    data = b""
+    while len(data) < n:
+        chunk = os.read(go, n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _next_invocation(go):
+    """(request_id, timeout_ms, event) of the next warm invocation, or None at EOF."""
+    head = _read_exact(go, 5)
+    if head is None or head[:1] != b"N":
+        return None
+    payload = _read_exact(go, int.from_bytes(head[1:], "big"))
+    if payload is None:
+        return None
+    request_id, timeout_ms, event = payload.split(b"\n", 2)
+    return request_id.decode("ascii"), int(timeout_ms), marshal.loads(event)
 
 
 def _apply_limits(spec):
@@ -208,10 +239,12 @@ def _log_error(error):
     _write_all(1, ("\n".join(lines) + "\n").encode("utf-8", "replace"))
 
 
-def _fail(ctl, error):
+def _fail(ctl, error, during_init=False):
     _log_error(error)
     _send(ctl, b"E", marshal_json(error).encode("ascii"))
-    _freeze()
+    if during_init:
+        _freeze()
+    raise _Failed
 
 
 def _default(obj):
@@ -246,6 +279,7 @@ def _load_handler(ctl):
             _make_error(
                 f"Unable to import module '{MODULE}': {exc}", "Runtime.ImportModuleError", None
             ),
+            during_init=True,
         )
     except SyntaxError as exc:
         trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
@@ -254,9 +288,10 @@ def _load_handler(ctl):
             _make_error(
                 f"Syntax error in module '{MODULE}': {exc}", "Runtime.UserCodeSyntaxError", trace
             ),
+            during_init=True,
         )
     except Exception as exc:
-        _fail(ctl, _error_from_exception(exc))
+        _fail(ctl, _error_from_exception(exc), during_init=True)
     try:
         return getattr(module, HANDLER)
     except AttributeError:
@@ -265,7 +300,25 @@ def _load_handler(ctl):
             _make_error(
                 f"Handler '{HANDLER}' missing on module '{MODULE}'", "Runtime.HandlerNotFound", None
             ),
+            during_init=True,
         )
+
+
+def _invoke(ctl, handler, request_id, timeout_ms, event):
+    _State.request_id = request_id
+    context = LambdaContext(request_id, int(round(time.time() * 1000)) + timeout_ms)
+    try:
+        response = handler(event, context)
+    except Exception as exc:
+        _fail(ctl, _error_from_exception(exc))
+    if isinstance(response, (bytes, bytearray)):
+        _send(ctl, b"A", bytes(response))
+        return
+    try:
+        payload = marshal_json(response).encode("ascii")
+    except Exception as exc:
+        _fail(ctl, _make_error(f"Unable to marshal response: {exc}", "Runtime.MarshalError", None))
+    _send(ctl, b"J", payload)
 
 
 def main():
@@ -290,25 +343,18 @@ def main():
     handler = _load_handler(ctl)
     os.write(ctl, b"R")
     os.read(go, 1)
-    os.close(go)
 
     with open("/var/runtime/event", "rb") as fh:
         event = marshal.load(fh)
-    _State.request_id = request_id
-    context = LambdaContext(request_id, int(round(time.time() * 1000)) + timeout_ms)
-    try:
-        response = handler(event, context)
-    except Exception as exc:
-        _fail(ctl, _error_from_exception(exc))
-    if isinstance(response, (bytes, bytearray)):
-        _send(ctl, b"A", bytes(response))
-        _freeze()
-    try:
-        payload = marshal_json(response).encode("ascii")
-    except Exception as exc:
-        _fail(ctl, _make_error(f"Unable to marshal response: {exc}", "Runtime.MarshalError", None))
-    _send(ctl, b"J", payload)
-    _freeze()
+    while True:
+        try:  # noqa: SIM105 (contextlib.suppress would cost an import at every cold start)
+            _invoke(ctl, handler, request_id, timeout_ms, event)
+        except _Failed:
+            pass  # its error document is sent; wait for the next invocation
+        nxt = _next_invocation(go)
+        if nxt is None:
+            os._exit(0)
+        request_id, timeout_ms, event = nxt
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""Warm and cold starts and power tuning, timed side by side (``make bench`` runs it).
+
+    python -m course.runner.warm.bench [--runs 30]
+
+Starts its own warm daemon on a temporary socket and measures, alternating so that background
+load hits each alike:
+- a warm ``invoke_warm`` round trip of an empty handler against the handler's own Duration;
+- a cold ``invoke()`` against ``python3 -I -S -c pass``;
+- one power tuning of the empty handler at 7 sizes x 5 runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .. import InvocationRequest, SandboxLimits, invoke, sandbox_status
+from .client import invoke_warm
+from .pool import WarmKey
+from .power import tune
+
+EMPTY_HANDLER = "def lambda_handler(e, c):\n    return None\n"
+
+
+def _p(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def _row(label: str, values: list[float]) -> str:
+    return f"{label:44} {statistics.median(values):8.2f}ms {_p(values, 0.9):8.2f}ms"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args(argv)
+    limits = SandboxLimits()
+    if not sandbox_status(limits).ok:
+        print("sandbox unavailable", file=sys.stderr)
+        return 1
+    request = InvocationRequest(
+        runtime="python", code=EMPTY_HANDLER, event={}, memory_mb=128, timeout_s=3
+    )
+    root = Path(__file__).resolve().parents[3]
+    with tempfile.TemporaryDirectory() as tmp:
+        sock = Path(tmp) / "warm" / "warm.sock"
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "course.runner.warm.daemon", "--socket", str(sock)],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+        try:
+            while not sock.exists():
+                if daemon.poll() is not None:
+                    print("the warm daemon did not start", file=sys.stderr)
+                    return 1
+                time.sleep(0.05)
+            key = WarmKey(1, 1, 1)
+            invoke_warm(key, request, socket_path=sock)
+            invoke(request, limits=limits)
+            warm, handler, overhead, cold, plain = [], [], [], [], []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                inv, was_cold = invoke_warm(key, request, socket_path=sock)
+                elapsed = (time.perf_counter() - start) * 1000
+                if was_cold or inv.status != "succeeded":
+                    print(f"unexpected cold or failed warm run: {inv.error}", file=sys.stderr)
+                    return 1
+                warm.append(elapsed)
+                handler.append(inv.report["duration_ms"])
+                overhead.append(elapsed - inv.report["duration_ms"])
+                start = time.perf_counter()
+                invoke(request, limits=limits)
+                cold.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                subprocess.run([limits.python_path, "-I", "-S", "-c", "pass"], check=True)
+                plain.append((time.perf_counter() - start) * 1000)
+            started = time.perf_counter()
+            result = tune(
+                request,
+                WarmKey(2, 1, 1),
+                max_memory_mb=3008,
+                lock_dir=Path(tmp) / "locks",
+                invoker=lambda k, r, force_cold: invoke_warm(
+                    k, r, force_cold=force_cold, socket_path=sock
+                ),
+            )
+            tuning_s = time.perf_counter() - started
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=30)
+    print(f"{'':44} {'median':>10} {'p90':>10}   ({args.runs} runs each)")
+    print(_row("warm invoke_warm(), empty handler, round trip", warm))
+    print(_row("  its handler's own Duration", handler))
+    print(_row("  what warm adds (round trip - Duration)", overhead))
+    print(_row("cold invoke(), empty handler", cold))
+    print(_row(f"{limits.python_path} -I -S -c pass", plain))
+    added = statistics.median(cold) - statistics.median(plain)
+    print(f"{'  what cold adds (median difference)':44} {added:8.2f}ms")
+    sizes = len(result.results)
+    print(f"power tuning, empty handler, {sizes} sizes x 5 runs: {tuning_s:.2f} s")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"(load average {load} on {os.cpu_count()} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
