@@ -26,6 +26,9 @@ def _long_listen_queue() -> None:
 
 def pytest_configure(config):
     _long_listen_queue()
+    # Tests never reach a warm daemon a developer's `make run` may have left running: those that
+    # need one start their own and pass its socket (tests/runner/test_warm.py).
+    os.environ.setdefault("RUNNER_WARM_SOCKET", "/nonexistent/ccc-warm-for-tests.sock")
 
 
 # Tests that use these fixtures start a server or a sandbox; they are marked here, once, so that

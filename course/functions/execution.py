@@ -1,18 +1,21 @@
 """The one seam between a saved function and the machinery that runs it.
 
-Today every run is cold: a fresh sandbox through runner.invoke, under the same per-user rate
-limit and concurrency slots as the runner page (course/runner/web/views.run_cold). Warm
-execution environments, keyed on (function.pk, function.version), replace this body; callers
-rely only on the signature and on the exceptions run_cold raises (runner.Throttled,
-runner.SandboxUnavailable, ValueError), which the views answer as 429, 503 and 400.
+A saved function runs in a warm execution environment when there is one: the per-host warm
+daemon (course/runner/warm) keeps one per (user, function, version), so module-level state and
+/tmp survive between invocations, as on Lambda. A new version (code, memory or timeout changed)
+is a new key, hence a cold start. Without the daemon (not started, restarting) the client runs
+the invocation cold in this process and says so: a cold start, never an error. Either way the
+run spends the user's rate limit and holds a concurrency slot, as the runner page does; callers
+rely on the exceptions (runner.Throttled, runner.SandboxUnavailable, ValueError), which the views
+answer as 429, 503 and 400.
 """
 
 from __future__ import annotations
 
 from course import runner
 from course.functions.models import Function
-from course.runner.web.limits import sandbox_limits
-from course.runner.web.views import run_cold
+from course.runner.warm import WarmKey, invoke_warm
+from course.runner.web.limits import limiters, sandbox_limits
 
 
 def request_for(function: Function, event: object) -> runner.InvocationRequest:
@@ -29,5 +32,10 @@ def run(
     function: Function, event: object, *, user, force_cold: bool = False
 ) -> tuple[runner.Invocation, bool]:
     """Invoke ``function`` with ``event`` for ``user``: (the invocation, whether it was cold)."""
-    invocation = run_cold(user, request_for(function, event), sandbox_limits())
-    return invocation, True
+    slots, rate = limiters()
+    rate.hit(str(user.pk))
+    key = WarmKey(user_id=user.pk, function_id=function.pk, version=function.version)
+    with slots.acquire():
+        return invoke_warm(
+            key, request_for(function, event), force_cold=force_cold, limits=sandbox_limits()
+        )

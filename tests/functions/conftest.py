@@ -45,6 +45,8 @@ def fake_runner(settings, tmp_path):
         mock.patch("course.runner.web.views.runner.sandbox_status", return_value=ok),
         mock.patch("course.runner.web.views.runner.runtimes", return_value=available),
         mock.patch("course.runner.web.views.runner.invoke", invoke),
+        # Without a warm daemon the warm client runs the invocation cold, in process.
+        mock.patch("course.runner.warm.client.invoke", invoke),
     ):
         yield invoke
 
