@@ -15,6 +15,8 @@ from __future__ import annotations
 from course import runner
 from course.functions.models import Function
 from course.runner.warm import WarmKey, invoke_warm
+
+__all__ = ["invoke_warm", "request_for", "run"]
 from course.runner.web.limits import limiters, sandbox_limits
 
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/functions/", views.api_functions, name="api_list"),
     path("api/functions/<int:pk>", views.api_function, name="api_detail"),
     path("api/functions/<int:pk>/invoke", views.api_invoke, name="api_invoke"),
+    path("api/functions/<int:pk>/tune", views.api_tune, name="api_tune"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from course import runner
-from course.functions import drafts, execution
+from course.functions import drafts, execution, tuning
 from course.functions.events import TEMPLATES
 from course.functions.forms import FunctionForm, RenameForm, TestEventForm
 from course.functions.models import Function, FunctionVersion, TestEvent
@@ -408,3 +408,28 @@ def api_invoke(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse({"errors": {unknown[0]: f"Unknown field {unknown[0]!r}."}}, status=400)
     outcome, _ = invoke(request, function, data.get("event", {}))
     return json_outcome(outcome)
+
+
+@require_POST
+def api_tune(request: HttpRequest, pk: int) -> HttpResponse:
+    """Power tuning, as AWS Lambda Power Tuning does it: the function at several memory sizes,
+    a few runs each, with each size's cost and a recommendation (course/runner/warm/power.py)."""
+    if not request.user.is_authenticated:
+        return _unauthorized()
+    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
+    if function is None:
+        return JsonResponse({"errors": {"id": "No such function."}}, status=404)
+    data, problem = _json_body(request)
+    if problem:
+        return problem
+    unknown = sorted(set(data) - {"event", "memory_sizes", "runs"})
+    if unknown:
+        return JsonResponse({"errors": {unknown[0]: f"Unknown field {unknown[0]!r}."}}, status=400)
+    try:
+        result = tuning.tune_function(
+            function, data.get("event", {}), user=request.user,
+            memory_sizes=data.get("memory_sizes"), runs=data.get("runs", 5),
+        )  # fmt: skip
+    except tuning.TuningRefused as refused:
+        return JsonResponse(refused.body, status=refused.status)
+    return JsonResponse(result)

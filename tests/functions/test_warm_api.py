@@ -98,3 +98,54 @@ def test_another_learner_never_gets_my_environment(client, alice, bob, warm_daem
     for c, fid in ids:
         body = call(c, "post", f"/api/functions/{fid}/invoke", {"event": {}}).json()
         assert (body["cold"], body["result"]) == (True, {"count": 1})
+
+
+def test_power_tuning_through_the_api(client, alice, warm_daemon, settings):
+    settings.RUNNER_RATE_PER_MINUTE = 60
+    client.force_login(alice)
+    fid = call(
+        client, "post", "/api/functions/",
+        {"name": "spin", "runtime": "python", "memory_mb": 128, "timeout_s": 3,
+         "code": "def lambda_handler(e, c):\n    n = 200000\n    while n:\n        n -= 1\n"},
+    ).json()["id"]  # fmt: skip
+    url = f"/api/functions/{fid}/tune"
+    response = call(client, "post", url, {"event": {}, "memory_sizes": [128, 1024], "runs": 3})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"results", "recommendation"}
+    assert [r["memory_mb"] for r in body["results"]] == [128, 1024]
+    for row in body["results"]:
+        assert set(row) == {"memory_mb", "duration_ms", "p50_ms", "p90_ms", "billed_ms",
+                            "cost_per_invocation", "cost_per_million"}  # fmt: skip
+    slow, fast = body["results"]
+    assert slow["duration_ms"] > fast["duration_ms"] * 3  # CPU follows memory
+    assert set(body["recommendation"]) == {"cheapest", "fastest", "balanced"}
+    assert body["recommendation"]["fastest"] == 1024
+    # Bad input changes nothing and says why; another learner cannot tune it.
+    bad = call(client, "post", url, {"event": {}, "runs": 50})
+    assert bad.status_code == 400 and "runs" in bad.json()["errors"]
+    bad = call(client, "post", url, {"event": {}, "memory_sizes": "all"})
+    assert bad.status_code == 400 and "memory_sizes" in bad.json()["errors"]
+    from django.test import Client
+
+    other = Client()
+    other.force_login(settings_user("bob"))
+    assert call(other, "post", url, {"event": {}}).status_code == 404
+
+
+def test_tuning_spends_the_rate_limit_per_run(client, alice, warm_daemon, settings):
+    settings.RUNNER_RATE_PER_MINUTE = 5
+    client.force_login(alice)
+    fid = call(
+        client, "post", "/api/functions/",
+        {"name": "f", "runtime": "python", "code": COUNTER, "memory_mb": 128, "timeout_s": 3},
+    ).json()["id"]  # fmt: skip
+    response = call(client, "post", f"/api/functions/{fid}/tune", {"event": {}, "runs": 2})
+    assert response.status_code == 429  # 7 sizes x 2 runs = 14 hits > 5
+    assert "per run" in response.json()["errorMessage"]
+
+
+def settings_user(name):
+    from django.contrib.auth.models import User
+
+    return User.objects.get_or_create(username=name)[0]
