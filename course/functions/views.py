@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from course import runner
+from course.common.numbers import parse_id
 from course.functions import drafts, execution
 from course.functions.events import TEMPLATES
 from course.functions.forms import FunctionForm, RenameForm, TestEventForm
@@ -124,9 +125,10 @@ def create(request: HttpRequest) -> HttpResponse:
     )
     source = request.POST.get("function", "")
     # The draft this came from is saved now: a new function's, or the function saved "as".
+    origin_id = parse_id(source)
     origin = (
-        Function.objects.owned_by(request.user).filter(pk=source).first()
-        if (source.isascii() and source.isdigit())
+        Function.objects.owned_by(request.user).filter(pk=origin_id).first()
+        if origin_id is not None
         else None
     )
     drafts.discard(request, origin)
@@ -207,9 +209,10 @@ def save_draft(request: HttpRequest) -> HttpResponse:
     function = None
     raw = request.POST.get("function", "")
     if raw:
-        if not request.user.is_authenticated or not raw.isdigit():
+        pk = parse_id(raw)
+        if not request.user.is_authenticated or pk is None:
             return render(request, "functions/_draft_message.html", {"error": "Not saved."})
-        function = _owned(request, int(raw))
+        function = _owned(request, pk)
     fields = drafts.fields_from(request.POST)
     if fields is None:
         return render(
@@ -303,8 +306,9 @@ def invoke(request: HttpRequest, function: Function, event: object) -> tuple[Out
 def invoke_form(request: HttpRequest, pk: int) -> HttpResponse:
     function = _owned(request, pk)
     raw = request.POST.get("event", "")
-    if raw.isdigit():
-        test_event = get_object_or_404(TestEvent, function=function, pk=int(raw))
+    event_id = parse_id(raw)
+    if event_id is not None:
+        test_event = get_object_or_404(TestEvent, function=function, pk=event_id)
         event = parse_json(test_event.body, "The event")  # validated when it was saved
     else:
         event = {}

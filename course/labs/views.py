@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from course import runner
+from course.common.numbers import parse_id
 from course.labs import drafts, grading, hooks
 from course.labs.models import Lab, LabAttempt
 from course.labs.validators import validate
@@ -129,10 +130,8 @@ def _page_context(request: HttpRequest, lab: Lab, **extra) -> dict:
         request.user.is_authenticated
         and LabAttempt.objects.filter(user=request.user, lab=lab, passed=True).exists()
     )
-    try:
-        hints_shown = max(0, min(int(request.GET.get("hints", "0")), len(lab.hints_html)))
-    except ValueError:
-        hints_shown = 0
+    # parse_id, not int(): int() accepts "٣" and raises on 5000 digits.
+    hints_shown = min(parse_id(request.GET.get("hints", "0")) or 0, len(lab.hints_html))
     return {
         "lab": lab,
         "lesson": lab.lesson,

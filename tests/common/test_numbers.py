@@ -129,3 +129,12 @@ def test_the_calculator_takes_exponents_and_decimals_of_millions():
     )
     assert errors == {}
     assert (inputs.requests, inputs.duration_ms, inputs.memory_mb) == (3_200_000, 1200, 1024)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("12", 12), ("0", 0), ("", None), ("²", None), ("٣", None), ("1²", None), ("-1", None)]
+    + [(" 1", None), ("9" * 18, int("9" * 18)), ("9" * 19, None), ("9" * 5000, None)],
+)
+def test_parse_id_takes_ascii_digits_only(raw, expected):
+    assert numbers.parse_id(raw) == expected

@@ -342,3 +342,34 @@ def test_a_change_through_the_api_wins_over_an_older_draft(client, alice, alice_
     )
     page = client.get(f"{RUNNER}?fn={alice_fn.pk}").content.decode()
     assert "# from the API" in page and "# old draft" not in page
+
+
+# --- Ids that are not ASCII digits ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "9" * 30])
+def test_invoke_with_a_non_ascii_or_huge_event_id_runs_the_empty_event(
+    client, alice, alice_fn, fake_runner, raw
+):
+    # "٣" must not pick the event whose id is 3: int() would read it so.
+    TestEvent.objects.create(function=alice_fn, name="three", body='{"name": "Three"}')
+    client.force_login(alice)
+    response = client.post(f"/functions/{alice_fn.pk}/invoke", {"event": raw}, headers=HX)
+    assert response.status_code == 200
+    assert fake_runner.call_args.args[0].event == {}
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "9" * 30])
+def test_draft_with_a_non_ascii_or_huge_function_id_is_not_saved(client, alice, raw):
+    client.force_login(alice)
+    response = client.post(DRAFT, {"function": raw, "code": "x"}, headers=HX)
+    assert response.status_code == 200 and b"Not saved" in response.content
+    assert not FunctionDraft.objects.exists()
+
+
+def test_save_as_with_a_non_ascii_origin_saves_and_keeps_other_drafts(client, alice, alice_fn):
+    client.force_login(alice)
+    client.post(DRAFT, form(function=str(alice_fn.pk), code="# edited"), headers=HX)
+    response = client.post("/functions/new", form(name="copy", function="²"))
+    assert response.status_code == 302 and Function.objects.filter(name="copy").exists()
+    assert FunctionDraft.objects.count() == 1
