@@ -24,6 +24,20 @@ FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 EVENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,25}")
 
 
+TOO_MANY_EVENTS = (
+    f"A function keeps at most {MAX_TEST_EVENTS} test events (as in the Lambda console): "
+    "delete one first."
+)
+
+
+def name_taken(name: str) -> str:
+    return f"You already have a function named {name}."
+
+
+def event_name_taken(name: str) -> str:
+    return f"This function already has an event named {name}."
+
+
 class FunctionForm(RunForm):
     """A function's name, runtime, code, memory and timeout. ``owner`` and ``instance`` make the
     name unique per learner (renaming a function to its own name is fine)."""
@@ -46,7 +60,7 @@ class FunctionForm(RunForm):
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError(f"You already have a function named {name}.")
+            raise forms.ValidationError(name_taken(name))
         return name
 
     @property
@@ -91,7 +105,7 @@ class TestEventForm(forms.Form):
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError(f"This function already has an event named {name}.")
+            raise forms.ValidationError(event_name_taken(name))
         return name
 
     def clean_body(self) -> str:
@@ -111,10 +125,7 @@ class TestEventForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.instance is None and self.function.test_events.count() >= MAX_TEST_EVENTS:
-            raise forms.ValidationError(
-                f"A function keeps at most {MAX_TEST_EVENTS} test events (as in the Lambda "
-                "console): delete one first."
-            )
+            raise forms.ValidationError(TOO_MANY_EVENTS)
         return cleaned
 
     def messages_by_field(self) -> dict[str, str]:

@@ -7,6 +7,7 @@ import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,14 @@ from course import runner
 from course.common.numbers import parse_id
 from course.functions import drafts, execution
 from course.functions.events import TEMPLATES
-from course.functions.forms import FunctionForm, RenameForm, TestEventForm
+from course.functions.forms import (
+    TOO_MANY_EVENTS,
+    FunctionForm,
+    RenameForm,
+    TestEventForm,
+    event_name_taken,
+    name_taken,
+)
 from course.functions.models import Function, FunctionVersion, TestEvent
 from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
 from course.runner.web.views import (
@@ -44,6 +52,25 @@ WARM_NOTE = (
 
 def _owned(request: HttpRequest, pk: int) -> Function:
     return get_object_or_404(Function.objects.owned_by(request.user), pk=pk)
+
+
+def _create_function(owner, name: str, config: dict) -> Function | None:
+    """A new function, or None when a parallel request took the name after the form checked it
+    (a double-clicked Save): the unique constraint decides, and the caller answers 400."""
+    try:
+        with transaction.atomic():
+            return Function.objects.create(owner=owner, name=name, **config)
+    except IntegrityError:
+        return None
+
+
+def _update_function(function: Function, name: str, config: dict) -> bool | None:
+    """Function.update, or None when a parallel request took the new name meanwhile."""
+    try:
+        return function.update(name, config)
+    except IntegrityError:
+        function.refresh_from_db()
+        return None
 
 
 def _runner_url(function: Function | None = None) -> str:
@@ -120,9 +147,10 @@ def create(request: HttpRequest) -> HttpResponse:
     form = FunctionForm(request.POST, owner=request.user)
     if not form.is_valid():
         return _form_problem(request, form.messages_by_field())
-    function = Function.objects.create(
-        owner=request.user, name=form.cleaned_data["name"], **form.config
-    )
+    name = form.cleaned_data["name"]
+    function = _create_function(request.user, name, form.config)
+    if function is None:
+        return _form_problem(request, {"name": name_taken(name)})
     source = request.POST.get("function", "")
     # The draft this came from is saved now: a new function's, or the function saved "as".
     origin_id = parse_id(source)
@@ -144,7 +172,9 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
     form = FunctionForm(request.POST, owner=request.user, instance=function)
     if not form.is_valid():
         return _form_problem(request, form.messages_by_field())
-    changed = function.update(form.cleaned_data["name"], form.config)
+    changed = _update_function(function, form.cleaned_data["name"], form.config)
+    if changed is None:
+        return _form_problem(request, {"name": name_taken(form.cleaned_data["name"])})
     drafts.discard(request, function)
     note = f"now version {function.version}" if changed else "no change to code or settings"
     if request.htmx:
@@ -163,7 +193,11 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _form_problem(request, {"name": form.errors["name"][0]})
     old, function.name = function.name, form.cleaned_data["name"]
-    function.save(update_fields=["name", "updated_at"])
+    try:
+        with transaction.atomic():
+            function.save(update_fields=["name", "updated_at"])
+    except IntegrityError:  # a parallel request took the name after the form checked it
+        return _form_problem(request, {"name": name_taken(function.name)})
     messages.success(request, f"Renamed {old} to {function.name}.")
     return _go(request, _runner_url(function))
 
@@ -182,9 +216,9 @@ def _copy_name(function: Function) -> str:
 @login_required
 def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     function = _owned(request, pk)
-    copy = Function.objects.create(
-        owner=request.user, name=_copy_name(function), **function.config()
-    )
+    copy = _create_function(request.user, _copy_name(function), function.config())
+    if copy is None:  # a parallel Duplicate took the same "-copy" name
+        return _form_problem(request, {"name": "Not duplicated: press Duplicate again."})
     TestEvent.objects.bulk_create(
         TestEvent(function=copy, name=event.name, body=event.body)
         for event in function.test_events.all()
@@ -248,8 +282,17 @@ def event_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _events_answer(
             request, function, 400, new_event=new, new_errors=form.messages_by_field()
         )
-    TestEvent.objects.create(function=function, **form.cleaned_data)
-    return _events_answer(request, function, event_note=f"Saved {form.cleaned_data['name']}.")
+    name = form.cleaned_data["name"]
+    try:
+        event = function.add_test_event(name, form.cleaned_data["body"])
+    except IntegrityError:  # a parallel request saved an event of this name meanwhile
+        problem = {"name": event_name_taken(name)}
+    else:
+        problem = None if event else {"__all__": TOO_MANY_EVENTS}
+    if problem:
+        new = {"name": request.POST.get("name", ""), "body": request.POST.get("body", "")}
+        return _events_answer(request, function, 400, new_event=new, new_errors=problem)
+    return _events_answer(request, function, event_note=f"Saved {name}.")
 
 
 @require_POST
@@ -267,7 +310,12 @@ def event_update(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
             request, function, 400, edit_errors={event.pk: form.messages_by_field()}
         )
     event.name, event.body = form.cleaned_data["name"], form.cleaned_data["body"]
-    event.save()
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:  # a parallel request took the name after the form checked it
+        errors = {"name": event_name_taken(event.name)}
+        return _events_answer(request, function, 400, edit_errors={event.pk: errors})
     return _events_answer(request, function, event_note=f"Saved {event.name}.")
 
 
@@ -365,9 +413,10 @@ def api_functions(request: HttpRequest) -> JsonResponse:
     form = FunctionForm(data, owner=request.user)
     if not form.is_valid():
         return JsonResponse({"errors": form.messages_by_field()}, status=400)
-    function = Function.objects.create(
-        owner=request.user, name=form.cleaned_data["name"], **form.config
-    )
+    name = form.cleaned_data["name"]
+    function = _create_function(request.user, name, form.config)
+    if function is None:
+        return JsonResponse({"errors": {"name": name_taken(name)}}, status=400)
     return JsonResponse(function.as_json(), status=201)
 
 
@@ -393,7 +442,8 @@ def api_function(request: HttpRequest, pk: int) -> HttpResponse:
     form = FunctionForm({**function.as_json(), **data}, owner=request.user, instance=function)
     if not form.is_valid():
         return JsonResponse({"errors": form.messages_by_field()}, status=400)
-    function.update(form.cleaned_data["name"], form.config)
+    if _update_function(function, form.cleaned_data["name"], form.config) is None:
+        return JsonResponse({"errors": {"name": name_taken(form.cleaned_data["name"])}}, status=400)
     return JsonResponse(function.as_json())
 
 
