@@ -238,6 +238,31 @@ def test_assign_a_lesson_in_the_class_time_zone(client, teacher, other_teacher, 
     assert not Assignment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [("Etc/GMT+12", "9999-12-31"), ("Etc/GMT-14", "0001-01-01"), ("UTC", "2999-01-01")],
+)
+def test_a_due_date_years_away_is_refused_with_a_message(client, teacher, klass, alice, zone, day):
+    klass.time_zone = zone
+    klass.save()
+    client.force_login(teacher)
+    docker = Lesson.objects.get(slug="docker")
+    url = f"/teach/classes/{klass.pk}/assignments/"
+    response = client.post(url, {"lesson": docker.pk, "due_date": day, "due_time": "23:59"})
+    assert response.status_code == 400
+    assert "Choose a due date within 5 years of today" in response.content.decode()
+    assert not Assignment.objects.exists()
+    assignment = assign(klass, "docker", timezone.now())
+    extensions = f"/teach/classes/{klass.pk}/extensions/"
+    form = {"extension-assignment": assignment.pk, "extension-student": alice.pk}
+    response = client.post(
+        extensions, {**form, "extension-due_date": day, "extension-due_time": "23:59"}
+    )
+    assert response.status_code == 400
+    assert "Choose a due date within 5 years of today" in response.content.decode()
+    assert not Extension.objects.exists()
+
+
 def test_extension_moves_one_students_due_date(client, teacher, other_teacher, klass, alice, bob):
     past = timezone.now() - timedelta(days=1)
     assignment = assign(klass, "docker", past)
