@@ -8,6 +8,7 @@ import re
 
 from django import forms
 
+from course.common.text import NUL_MESSAGE, contains_nul
 from course.functions.models import CONFIG_FIELDS, MAX_TEST_EVENTS, Function, TestEvent
 from course.runner.web.forms import (
     MAX_EVENT_BYTES,
@@ -62,6 +63,12 @@ class FunctionForm(RunForm):
         if taken.exists():
             raise forms.ValidationError(name_taken(name))
         return name
+
+    def clean_code(self) -> str:
+        code = super().clean_code()
+        if contains_nul(code):  # runnable perhaps, but not storable (PostgreSQL refuses NUL)
+            raise forms.ValidationError(NUL_MESSAGE)
+        return code
 
     @property
     def config(self) -> dict:

@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from course import runner
 from course.common.numbers import parse_id
+from course.common.text import NUL_MESSAGE
 from course.functions import drafts, execution
 from course.functions.events import TEMPLATES
 from course.functions.forms import (
@@ -247,7 +248,15 @@ def save_draft(request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated or pk is None:
             return render(request, "functions/_draft_message.html", {"error": "Not saved."})
         function = _owned(request, pk)
-    fields = drafts.fields_from(request.POST)
+    try:
+        fields = drafts.fields_from(request.POST)
+    except drafts.Unsavable:
+        return render(
+            request,
+            "functions/_draft_message.html",
+            {"error": f"Not saved: {NUL_MESSAGE}"},
+            status=400,
+        )
     if fields is None:
         return render(
             request,

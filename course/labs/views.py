@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from course import runner
 from course.common.numbers import parse_id
+from course.common.text import NUL_MESSAGE, contains_nul
 from course.labs import drafts, grading, hooks
 from course.labs.models import Lab, LabAttempt
 from course.labs.validators import validate
@@ -161,8 +162,8 @@ def check_form(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     answer = _posted_answer(request)
     submit = request.POST.get("action") == "submit"
     status, grade, error = 200, None, None
-    if isinstance(answer, str) and len(answer) <= MAX_ANSWER_CHARS:
-        drafts.save(lab, request, answer)
+    if isinstance(answer, str) and len(answer) <= MAX_ANSWER_CHARS and not contains_nul(answer):
+        drafts.save(lab, request, answer)  # check_answer below says what is wrong otherwise
     try:
         grade, _ = check_answer(request, lab, answer, submit)
     except CheckRefused as refused:
@@ -185,6 +186,10 @@ def save_draft(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             "labs/_saved.html",
             {"error": f"Not saved: drafts are limited to {MAX_ANSWER_CHARS // 1024} KB."},
             status=400,
+        )
+    if contains_nul(answer):
+        return render(
+            request, "labs/_saved.html", {"error": f"Not saved: {NUL_MESSAGE}"}, status=400
         )
     draft = drafts.save(lab, request, answer)
     return render(request, "labs/_saved.html", {"draft": draft})

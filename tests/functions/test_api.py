@@ -223,3 +223,21 @@ def test_a_rename_into_a_name_taken_meanwhile_is_a_400(client, alice, late_name_
     kept = Function.objects.get(pk=second["id"])
     assert (kept.name, kept.code, kept.version) == ("two", "# two", 1)
     assert not FunctionVersion.objects.exists() and first["id"] != second["id"]
+
+
+# --- NUL: PostgreSQL refuses it in text, so it is refused here first ----------------------
+
+
+def test_code_with_nul_is_refused_on_create_and_update(client, alice):
+    from course.common.text import NUL_MESSAGE
+
+    client.force_login(alice)
+    response = send(client, "post", LIST, new(code="a\u0000b"))
+    assert response.status_code == 400 and response.json()["errors"]["code"] == NUL_MESSAGE
+    assert not Function.objects.exists()
+    created = send(client, "post", LIST, new()).json()
+    response = send(client, "put", url(created["id"]), {"code": "x\u0000"})
+    assert response.status_code == 400 and response.json()["errors"]["code"] == NUL_MESSAGE
+    assert Function.objects.get().code == HELLO
+    response = send(client, "put", url(created["id"]), {"name": "a\u0000"})
+    assert response.status_code == 400 and "name" in response.json()["errors"]

@@ -437,3 +437,24 @@ def test_an_event_name_taken_meanwhile_is_a_400(client, alice, alice_fn, late_ch
     assert response.status_code == 400 and b"already has an event named one" in response.content
     assert sorted(alice_fn.test_events.values_list("name", flat=True)) == ["one", "two"]
     assert first.pk != second.pk
+
+
+# --- NUL ---------------------------------------------------------------------------------------
+
+
+def test_nul_is_refused_in_saves_events_and_drafts(client, alice, alice_fn):
+    client.force_login(alice)
+    response = client.post("/functions/new", form(name="nul", code="a\x00b"))
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    response = client.post(f"/functions/{alice_fn.pk}/save", form(name="hello", code="a\x00"))
+    assert response.status_code == 400
+    base = f"/functions/{alice_fn.pk}/events/"
+    assert client.post(base, {"name": "n\x00", "body": "{}"}).status_code == 400
+    assert client.post(base, {"name": "n", "body": '{"a": "x\x00"}'}).status_code == 400
+    for field in ("code", "event", "name"):
+        response = client.post(DRAFT, form(**{field: "a\x00b"}), headers=HX)
+        assert response.status_code == 400 and "NUL character" in response.content.decode()
+    alice_fn.refresh_from_db()
+    assert alice_fn.code == HELLO and alice_fn.version == 1
+    assert not TestEvent.objects.exists() and not FunctionDraft.objects.exists()
+    assert list(Function.objects.values_list("name", flat=True)) == ["hello"]

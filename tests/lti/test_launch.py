@@ -353,3 +353,15 @@ def test_malformed_roster_members_are_skipped(client, lms):
     classroom = LtiContext.objects.get(context_id="course-42").classroom
     names = sorted(classroom.enrollments.values_list("student__lti_links__sub", flat=True))
     assert names == ["s-2"]
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"sub": "u\x00x"}, {"given_name": "A\x00"}, {CONTEXT: {"id": "c", "title": "T\x00"}}],
+    ids=["sub", "given_name", "context-title"],
+)
+def test_a_signed_token_with_nul_in_a_claim_is_refused(client, lms, claims):
+    response, _, _ = launch(client, lms, **claims)
+    assert response.status_code == 403
+    assert "NUL" in refused(response)
+    assert not LtiContext.objects.exists()

@@ -82,6 +82,12 @@ def test_create_a_class_and_land_on_its_page(client, teacher):
     assert f"/classes/join/?code={classroom.join_code}" in html
 
 
+def test_a_class_name_with_nul_is_refused(client, teacher):
+    client.force_login(teacher)
+    response = client.post("/teach/", {"name": "Cloud\x00"})
+    assert response.status_code == 400 and not Classroom.objects.exists()
+
+
 def test_create_needs_a_name(client, teacher):
     client.force_login(teacher)
     response = client.post("/teach/", {"name": "   "})

@@ -87,6 +87,23 @@ def test_account_page(client, alice):
     assert response.status_code == 400
     assert "at most 100 characters" in response.content.decode()
     assert Profile.objects.get(user=alice).display_name == "Alice L"
+    for field in ("display_name", "student_id"):  # PostgreSQL refuses NUL in text
+        form = {"display_name": "Alice L", "student_id": "7", field: "a\x00b"}
+        assert client.post("/accounts/profile/", form).status_code == 400
+    assert Profile.objects.get(user=alice).display_name == "Alice L"
+    form = {
+        "username": "nul\x00",
+        "password1": "a long pass phrase",
+        "password2": "a long pass phrase",
+    }
+    client.logout()
+    response = client.post("/accounts/signup/", {**form, "display_name": "x"})
+    assert "Null characters are not allowed." in response.content.decode()
+    form = {**form, "username": "eve", "display_name": "e\x00"}
+    response = client.post("/accounts/signup/", form)
+    assert "Null characters are not allowed." in response.content.decode()
+    assert not Profile.objects.filter(user__username="eve").exists()
+    assert not Profile.objects.filter(user__username__startswith="nul").exists()
 
 
 def test_teachers_see_display_names_and_ids(client, teacher, klass, alice):
@@ -193,6 +210,9 @@ def test_private_notes(client, teacher, other_teacher, klass, alice):
     assert "Struggles with &lt;b&gt;IAM&lt;/b&gt;" in html
     response = client.post(url, {"text": "y" * 5001})
     assert response.status_code == 400
+    response = client.post(url, {"text": "a\x00b"})  # PostgreSQL refuses NUL in text
+    assert response.status_code == 400
+    assert StudentNote.objects.get().text.startswith("Struggles")
     assert StudentNote.objects.get().text.startswith("Struggles")
     # The student's own pages never show it.
     client.force_login(alice)

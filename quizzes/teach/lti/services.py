@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from course.common.text import contains_nul
 from quizzes.models import TEACHERS_GROUP, Classroom, Enrollment
 from quizzes.teach.lti.models import LtiContext, LtiUser, Platform, ResourceLink, TargetKind
 
@@ -50,6 +51,8 @@ def _text(claims: dict, name: str) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise LaunchRefused(f"The launch's {_short(name)} claim must be a string.")
+    if contains_nul(value):  # the database refuses NUL in text
+        raise LaunchRefused(f"The launch's {_short(name)} claim contains a NUL character.")
     return str(value)
 
 
@@ -85,6 +88,8 @@ def _username(platform: Platform, sub: str) -> str:
 def check_claims(claims: dict) -> None:
     """Every claim this site reads has the JSON type the spec gives it, or LaunchRefused. Checked
     before anything is written, so a malformed launch changes nothing."""
+    if contains_nul(claims):  # the database refuses NUL in text and JSON alike
+        raise LaunchRefused("The launch's claims contain a NUL character.")
     for name in (CONTEXT, RESOURCE_LINK, CUSTOM, AGS, NRPS):
         _object(claims, name)
     for name in ("sub", "given_name", "family_name", "email"):
