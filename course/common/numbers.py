@@ -75,3 +75,14 @@ def parse_number(text: str) -> Decimal:
             return Decimal(literal) * multiplier
         except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
             raise NumberError(NOT_A_NUMBER_MESSAGE) from None
+
+
+def parse_id(raw: str) -> int | None:
+    """A database id posted or put in a query string, or None if it is not one.
+
+    ASCII digits only: str.isdigit() is also true for "²" (int() raises) and "٣" (int() accepts),
+    and 18 digits keep it inside a 64-bit primary key, so lookups never overflow.
+    """
+    if not raw or len(raw) > 18 or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)

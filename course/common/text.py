@@ -3,6 +3,7 @@
 - html_to_text: authored (rendered) HTML as one line of plain text, for hints, CSV cells and
   the admin's lists.
 - did_you_mean: the closest known name, for a content author's typo.
+- contains_nul / NUL_MESSAGE: text a database column cannot hold (PostgreSQL refuses NUL).
 """
 
 from __future__ import annotations
@@ -33,3 +34,23 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     """ "; did you mean 'x'?" for the known name closest to `name`, or "" if none is close."""
     hint = difflib.get_close_matches(name, list(known), n=1)
     return f"; did you mean '{hint[0]}'?" if hint else ""
+
+
+NUL_MESSAGE = (
+    "The text contains a NUL character (\\u0000), which cannot be saved: remove it and try again."
+)
+
+
+def contains_nul(value: object) -> bool:
+    """Whether a string, or any string (key or value) inside decoded JSON, holds U+0000.
+
+    PostgreSQL's text and jsonb refuse it, so text that may reach a column is checked first
+    and refused with NUL_MESSAGE; Django's forms.CharField does the same for its own fields.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(item) for item in value)
+    return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from course.common.text import contains_nul
 from course.functions.models import Function, FunctionDraft
 
 SESSION_DRAFTS = "function_draft_ids"
@@ -14,8 +15,13 @@ MAX_DRAFT_CHARS = {"code": 256 * 1024, "event": 256 * 1024}
 MAX_OTHER_CHARS = 100
 
 
+class Unsavable(ValueError):
+    """A draft field that cannot be kept, with the message for the learner."""
+
+
 def fields_from(post) -> dict[str, str] | None:
-    """The draft's fields from a POST, or None when one is too long to keep."""
+    """The draft's fields from a POST, or None when one is too long to keep. Raises Unsavable
+    for text holding NUL, which the database refuses."""
     fields = {}
     for name in DRAFT_FIELDS:
         value = post.get(name)
@@ -23,6 +29,8 @@ def fields_from(post) -> dict[str, str] | None:
             continue
         if len(value) > MAX_DRAFT_CHARS.get(name, MAX_OTHER_CHARS):
             return None
+        if contains_nul(value):
+            raise Unsavable(name)
         fields[name] = value
     return fields
 

@@ -8,6 +8,7 @@ import re
 
 from django import forms
 
+from course.common.text import NUL_MESSAGE, contains_nul
 from course.functions.models import CONFIG_FIELDS, MAX_TEST_EVENTS, Function, TestEvent
 from course.runner.web.forms import (
     MAX_EVENT_BYTES,
@@ -22,6 +23,20 @@ from course.runner.web.forms import (
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The console's test event names: up to 25 letters, digits, dots, hyphens and underscores.
 EVENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,25}")
+
+
+TOO_MANY_EVENTS = (
+    f"A function keeps at most {MAX_TEST_EVENTS} test events (as in the Lambda console): "
+    "delete one first."
+)
+
+
+def name_taken(name: str) -> str:
+    return f"You already have a function named {name}."
+
+
+def event_name_taken(name: str) -> str:
+    return f"This function already has an event named {name}."
 
 
 class FunctionForm(RunForm):
@@ -46,8 +61,14 @@ class FunctionForm(RunForm):
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError(f"You already have a function named {name}.")
+            raise forms.ValidationError(name_taken(name))
         return name
+
+    def clean_code(self) -> str:
+        code = super().clean_code()
+        if contains_nul(code):  # runnable perhaps, but not storable (PostgreSQL refuses NUL)
+            raise forms.ValidationError(NUL_MESSAGE)
+        return code
 
     @property
     def config(self) -> dict:
@@ -91,7 +112,7 @@ class TestEventForm(forms.Form):
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError(f"This function already has an event named {name}.")
+            raise forms.ValidationError(event_name_taken(name))
         return name
 
     def clean_body(self) -> str:
@@ -111,10 +132,7 @@ class TestEventForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.instance is None and self.function.test_events.count() >= MAX_TEST_EVENTS:
-            raise forms.ValidationError(
-                f"A function keeps at most {MAX_TEST_EVENTS} test events (as in the Lambda "
-                "console): delete one first."
-            )
+            raise forms.ValidationError(TOO_MANY_EVENTS)
         return cleaned
 
     def messages_by_field(self) -> dict[str, str]:

@@ -64,6 +64,19 @@ class Function(models.Model):
     def config(self) -> dict:
         return {name: getattr(self, name) for name in CONFIG_FIELDS}
 
+    def add_test_event(self, name: str, body: str) -> TestEvent | None:
+        """Save a new test event, or None when the function already has MAX_TEST_EVENTS.
+
+        The count and the insert happen under a lock on the function's row, so parallel adds
+        take turns and the cap holds (the form's count is only a friendly early answer).
+        SQLite's IMMEDIATE transactions serialise writers the same way.
+        """
+        with transaction.atomic():
+            list(Function.objects.select_for_update().filter(pk=self.pk).values_list("pk"))
+            if self.test_events.count() >= MAX_TEST_EVENTS:
+                return None
+            return TestEvent.objects.create(function=self, name=name, body=body)
+
     def update(self, name: str, config: dict) -> bool:
         """Apply a validated name and configuration. A change of code or configuration keeps the
         previous one as a FunctionVersion (the newest KEEP_VERSIONS) and bumps ``version``.

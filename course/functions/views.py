@@ -7,6 +7,7 @@ import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from course import runner
+from course.common.numbers import parse_id
+from course.common.text import NUL_MESSAGE
 from course.functions import drafts, execution, tuning
 from course.functions.events import TEMPLATES
-from course.functions.forms import FunctionForm, RenameForm, TestEventForm
+from course.functions.forms import (
+    TOO_MANY_EVENTS,
+    FunctionForm,
+    RenameForm,
+    TestEventForm,
+    event_name_taken,
+    name_taken,
+)
 from course.functions.models import Function, FunctionVersion, TestEvent
 from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
 from course.runner.web.views import (
@@ -43,6 +53,25 @@ WARM_NOTE = (
 
 def _owned(request: HttpRequest, pk: int) -> Function:
     return get_object_or_404(Function.objects.owned_by(request.user), pk=pk)
+
+
+def _create_function(owner, name: str, config: dict) -> Function | None:
+    """A new function, or None when a parallel request took the name after the form checked it
+    (a double-clicked Save): the unique constraint decides, and the caller answers 400."""
+    try:
+        with transaction.atomic():
+            return Function.objects.create(owner=owner, name=name, **config)
+    except IntegrityError:
+        return None
+
+
+def _update_function(function: Function, name: str, config: dict) -> bool | None:
+    """Function.update, or None when a parallel request took the new name meanwhile."""
+    try:
+        return function.update(name, config)
+    except IntegrityError:
+        function.refresh_from_db()
+        return None
 
 
 def _runner_url(function: Function | None = None) -> str:
@@ -119,14 +148,16 @@ def create(request: HttpRequest) -> HttpResponse:
     form = FunctionForm(request.POST, owner=request.user)
     if not form.is_valid():
         return _form_problem(request, form.messages_by_field())
-    function = Function.objects.create(
-        owner=request.user, name=form.cleaned_data["name"], **form.config
-    )
+    name = form.cleaned_data["name"]
+    function = _create_function(request.user, name, form.config)
+    if function is None:
+        return _form_problem(request, {"name": name_taken(name)})
     source = request.POST.get("function", "")
     # The draft this came from is saved now: a new function's, or the function saved "as".
+    origin_id = parse_id(source)
     origin = (
-        Function.objects.owned_by(request.user).filter(pk=source).first()
-        if (source.isascii() and source.isdigit())
+        Function.objects.owned_by(request.user).filter(pk=origin_id).first()
+        if origin_id is not None
         else None
     )
     drafts.discard(request, origin)
@@ -142,7 +173,9 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
     form = FunctionForm(request.POST, owner=request.user, instance=function)
     if not form.is_valid():
         return _form_problem(request, form.messages_by_field())
-    changed = function.update(form.cleaned_data["name"], form.config)
+    changed = _update_function(function, form.cleaned_data["name"], form.config)
+    if changed is None:
+        return _form_problem(request, {"name": name_taken(form.cleaned_data["name"])})
     drafts.discard(request, function)
     note = f"now version {function.version}" if changed else "no change to code or settings"
     if request.htmx:
@@ -161,7 +194,11 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _form_problem(request, {"name": form.errors["name"][0]})
     old, function.name = function.name, form.cleaned_data["name"]
-    function.save(update_fields=["name", "updated_at"])
+    try:
+        with transaction.atomic():
+            function.save(update_fields=["name", "updated_at"])
+    except IntegrityError:  # a parallel request took the name after the form checked it
+        return _form_problem(request, {"name": name_taken(function.name)})
     messages.success(request, f"Renamed {old} to {function.name}.")
     return _go(request, _runner_url(function))
 
@@ -180,9 +217,9 @@ def _copy_name(function: Function) -> str:
 @login_required
 def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     function = _owned(request, pk)
-    copy = Function.objects.create(
-        owner=request.user, name=_copy_name(function), **function.config()
-    )
+    copy = _create_function(request.user, _copy_name(function), function.config())
+    if copy is None:  # a parallel Duplicate took the same "-copy" name
+        return _form_problem(request, {"name": "Not duplicated: press Duplicate again."})
     TestEvent.objects.bulk_create(
         TestEvent(function=copy, name=event.name, body=event.body)
         for event in function.test_events.all()
@@ -207,10 +244,19 @@ def save_draft(request: HttpRequest) -> HttpResponse:
     function = None
     raw = request.POST.get("function", "")
     if raw:
-        if not request.user.is_authenticated or not raw.isdigit():
+        pk = parse_id(raw)
+        if not request.user.is_authenticated or pk is None:
             return render(request, "functions/_draft_message.html", {"error": "Not saved."})
-        function = _owned(request, int(raw))
-    fields = drafts.fields_from(request.POST)
+        function = _owned(request, pk)
+    try:
+        fields = drafts.fields_from(request.POST)
+    except drafts.Unsavable:
+        return render(
+            request,
+            "functions/_draft_message.html",
+            {"error": f"Not saved: {NUL_MESSAGE}"},
+            status=400,
+        )
     if fields is None:
         return render(
             request,
@@ -245,8 +291,17 @@ def event_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _events_answer(
             request, function, 400, new_event=new, new_errors=form.messages_by_field()
         )
-    TestEvent.objects.create(function=function, **form.cleaned_data)
-    return _events_answer(request, function, event_note=f"Saved {form.cleaned_data['name']}.")
+    name = form.cleaned_data["name"]
+    try:
+        event = function.add_test_event(name, form.cleaned_data["body"])
+    except IntegrityError:  # a parallel request saved an event of this name meanwhile
+        problem = {"name": event_name_taken(name)}
+    else:
+        problem = None if event else {"__all__": TOO_MANY_EVENTS}
+    if problem:
+        new = {"name": request.POST.get("name", ""), "body": request.POST.get("body", "")}
+        return _events_answer(request, function, 400, new_event=new, new_errors=problem)
+    return _events_answer(request, function, event_note=f"Saved {name}.")
 
 
 @require_POST
@@ -264,7 +319,12 @@ def event_update(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
             request, function, 400, edit_errors={event.pk: form.messages_by_field()}
         )
     event.name, event.body = form.cleaned_data["name"], form.cleaned_data["body"]
-    event.save()
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:  # a parallel request took the name after the form checked it
+        errors = {"name": event_name_taken(event.name)}
+        return _events_answer(request, function, 400, edit_errors={event.pk: errors})
     return _events_answer(request, function, event_note=f"Saved {event.name}.")
 
 
@@ -303,8 +363,9 @@ def invoke(request: HttpRequest, function: Function, event: object) -> tuple[Out
 def invoke_form(request: HttpRequest, pk: int) -> HttpResponse:
     function = _owned(request, pk)
     raw = request.POST.get("event", "")
-    if raw.isdigit():
-        test_event = get_object_or_404(TestEvent, function=function, pk=int(raw))
+    event_id = parse_id(raw)
+    if event_id is not None:
+        test_event = get_object_or_404(TestEvent, function=function, pk=event_id)
         event = parse_json(test_event.body, "The event")  # validated when it was saved
     else:
         event = {}
@@ -361,9 +422,10 @@ def api_functions(request: HttpRequest) -> JsonResponse:
     form = FunctionForm(data, owner=request.user)
     if not form.is_valid():
         return JsonResponse({"errors": form.messages_by_field()}, status=400)
-    function = Function.objects.create(
-        owner=request.user, name=form.cleaned_data["name"], **form.config
-    )
+    name = form.cleaned_data["name"]
+    function = _create_function(request.user, name, form.config)
+    if function is None:
+        return JsonResponse({"errors": {"name": name_taken(name)}}, status=400)
     return JsonResponse(function.as_json(), status=201)
 
 
@@ -389,7 +451,8 @@ def api_function(request: HttpRequest, pk: int) -> HttpResponse:
     form = FunctionForm({**function.as_json(), **data}, owner=request.user, instance=function)
     if not form.is_valid():
         return JsonResponse({"errors": form.messages_by_field()}, status=400)
-    function.update(form.cleaned_data["name"], form.config)
+    if _update_function(function, form.cleaned_data["name"], form.config) is None:
+        return JsonResponse({"errors": {"name": name_taken(form.cleaned_data["name"])}}, status=400)
     return JsonResponse(function.as_json())
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from django.http import Http404
 
+from course.common.numbers import parse_id
 from course.functions import drafts
 from course.functions.models import Function
 
@@ -18,9 +19,10 @@ def _function_id(params: Mapping[str, str]) -> int | None:
     raw = params.get("fn") or params.get("function") or ""
     if not raw:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    pk = parse_id(raw)
+    if pk is None:
         raise Http404("No such function.")
-    return int(raw)
+    return pk
 
 
 def open_function(request, params: Mapping[str, str]) -> Function | None:

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from course import runner
+from course.common.numbers import parse_id
+from course.common.text import NUL_MESSAGE, contains_nul
 from course.labs import drafts, grading, hooks
 from course.labs.models import Lab, LabAttempt
 from course.labs.validators import validate
@@ -136,10 +138,8 @@ def _page_context(request: HttpRequest, lab: Lab, **extra) -> dict:
         request.user.is_authenticated
         and LabAttempt.objects.filter(user=request.user, lab=lab, passed=True).exists()
     )
-    try:
-        hints_shown = max(0, min(int(request.GET.get("hints", "0")), len(lab.hints_html)))
-    except ValueError:
-        hints_shown = 0
+    # parse_id, not int(): int() accepts "٣" and raises on 5000 digits.
+    hints_shown = min(parse_id(request.GET.get("hints", "0")) or 0, len(lab.hints_html))
     return {
         "lab": lab,
         "lesson": lab.lesson,
@@ -169,8 +169,8 @@ def check_form(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     answer = _posted_answer(request)
     submit = request.POST.get("action") == "submit"
     status, grade, error = 200, None, None
-    if isinstance(answer, str) and len(answer) <= MAX_ANSWER_CHARS:
-        drafts.save(lab, request, answer)
+    if isinstance(answer, str) and len(answer) <= MAX_ANSWER_CHARS and not contains_nul(answer):
+        drafts.save(lab, request, answer)  # check_answer below says what is wrong otherwise
     try:
         grade, _ = check_answer(request, lab, answer, submit)
     except CheckRefused as refused:
@@ -193,6 +193,10 @@ def save_draft(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             "labs/_saved.html",
             {"error": f"Not saved: drafts are limited to {MAX_ANSWER_CHARS // 1024} KB."},
             status=400,
+        )
+    if contains_nul(answer):
+        return render(
+            request, "labs/_saved.html", {"error": f"Not saved: {NUL_MESSAGE}"}, status=400
         )
     draft = drafts.save(lab, request, answer)
     return render(request, "labs/_saved.html", {"draft": draft})

@@ -1,7 +1,7 @@
 """Site-wide response policies: Content-Security-Policy and a friendly page for database outages."""
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from whitenoise.middleware import WhiteNoiseMiddleware
@@ -39,7 +39,10 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not isinstance(exception, DatabaseError | InterfaceError):
+        # Only a lost or refused connection is an outage. IntegrityError, DataError and the
+        # like are the request's own fault (a race, a value the column refuses): calling them
+        # an outage hid bugs behind "try again shortly"; they stay errors to be fixed.
+        if not isinstance(exception, OperationalError | InterfaceError):
             return None
         if request.path.startswith("/api/"):
             body, content_type = (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
+from django.utils import timezone
 
 from course.lessons.models import Lesson
 from quizzes.models import (
@@ -50,6 +51,19 @@ def aware(day, time, zone: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, time).replace(tzinfo=zone)
 
 
+# Due dates lie within this many years of today: a course runs for months, and the bound keeps
+# the date and its time zone well inside what datetime can hold (9999-12-31 in Etc/GMT+12
+# overflowed, a 500).
+DUE_YEARS = 5
+
+
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 class DueForm(forms.Form):
     due_date = forms.DateField(
         label="Due date",
@@ -67,6 +81,20 @@ class DueForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.classroom = classroom
         self.fields["due_time"].help_text = f"In the class's time zone, {classroom.time_zone}."
+        today = timezone.localdate()
+        self.earliest, self.latest = _years_from(today, -DUE_YEARS), _years_from(today, DUE_YEARS)
+        self.fields["due_date"].widget.attrs.update(
+            min=self.earliest.isoformat(), max=self.latest.isoformat()
+        )
+
+    def clean_due_date(self) -> date:
+        day = self.cleaned_data["due_date"]
+        if not self.earliest <= day <= self.latest:
+            raise forms.ValidationError(
+                f"Choose a due date within {DUE_YEARS} years of today, between "
+                f"{self.earliest:%-d %B %Y} and {self.latest:%-d %B %Y}."
+            )
+        return day
 
     def clean(self):
         cleaned = super().clean()

@@ -560,6 +560,13 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
         Enrollment.objects.select_related("classroom"), classroom_id=pk, student=request.user
     )
     name = enrollment.classroom.name
+    if enrollment.classroom.is_archived:
+        # An archived class is a closed record: its roster is part of it, for students too.
+        message = (
+            f"{name} is archived, so it is read-only: its roster cannot change, and you stay in "
+            "it. Ask its teacher if you need to be removed."
+        )
+        return render(request, "quizzes/problem.html", {"message": message}, status=400)
     enrollment.delete()
     messages.success(request, f"You left {name}.")
     return redirect("quizzes:classes")

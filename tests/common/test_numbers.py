@@ -129,3 +129,20 @@ def test_the_calculator_takes_exponents_and_decimals_of_millions():
     )
     assert errors == {}
     assert (inputs.requests, inputs.duration_ms, inputs.memory_mb) == (3_200_000, 1200, 1024)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("12", 12), ("0", 0), ("", None), ("²", None), ("٣", None), ("1²", None), ("-1", None)]
+    + [(" 1", None), ("9" * 18, int("9" * 18)), ("9" * 19, None), ("9" * 5000, None)],
+)
+def test_parse_id_takes_ascii_digits_only(raw, expected):
+    assert numbers.parse_id(raw) == expected
+
+
+def test_contains_nul_looks_into_json():
+    from course.common.text import contains_nul
+
+    assert contains_nul("a\x00") and contains_nul({"k": ["x", {"y": "\x00"}]})
+    assert contains_nul({"\x00": 1}) and contains_nul(("\x00",))
+    assert not contains_nul("a\\u0000") and not contains_nul({"a": [1, None, "b"]})

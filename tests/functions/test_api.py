@@ -190,3 +190,54 @@ def test_invoke_when_the_sandbox_is_down_is_503(client, alice, alice_fn, fake_ru
     response = send(client, "post", url(alice_fn, "/invoke"), {"event": {}})
     assert response.status_code == 503
     assert response.json()["errorType"] == "ServiceUnavailable"
+
+
+# --- Double submits: the form's check passed, then a parallel request took the name ----------
+
+
+@pytest.fixture
+def late_name_check():
+    """The forms' uniqueness check sees no clash, as when a parallel request inserts between
+    the check and the write: the database's unique constraint must answer, with a 400."""
+    from course.functions.forms import FunctionForm
+
+    with mock.patch.object(FunctionForm, "clean_name", lambda self: self.cleaned_data["name"]):
+        yield
+
+
+def test_a_double_submitted_create_is_a_400_naming_the_field(client, alice, late_name_check):
+    client.force_login(alice)
+    assert send(client, "post", LIST, new()).status_code == 201
+    response = send(client, "post", LIST, new())
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"name": "You already have a function named greeter."}}
+    assert Function.objects.count() == 1
+
+
+def test_a_rename_into_a_name_taken_meanwhile_is_a_400(client, alice, late_name_check):
+    client.force_login(alice)
+    first = send(client, "post", LIST, new(name="one")).json()
+    second = send(client, "post", LIST, new(name="two", code="# two")).json()
+    response = send(client, "put", url(second["id"]), {"name": "one", "code": "# changed"})
+    assert response.status_code == 400 and "named one" in response.json()["errors"]["name"]
+    kept = Function.objects.get(pk=second["id"])
+    assert (kept.name, kept.code, kept.version) == ("two", "# two", 1)
+    assert not FunctionVersion.objects.exists() and first["id"] != second["id"]
+
+
+# --- NUL: PostgreSQL refuses it in text, so it is refused here first ----------------------
+
+
+def test_code_with_nul_is_refused_on_create_and_update(client, alice):
+    from course.common.text import NUL_MESSAGE
+
+    client.force_login(alice)
+    response = send(client, "post", LIST, new(code="a\u0000b"))
+    assert response.status_code == 400 and response.json()["errors"]["code"] == NUL_MESSAGE
+    assert not Function.objects.exists()
+    created = send(client, "post", LIST, new()).json()
+    response = send(client, "put", url(created["id"]), {"code": "x\u0000"})
+    assert response.status_code == 400 and response.json()["errors"]["code"] == NUL_MESSAGE
+    assert Function.objects.get().code == HELLO
+    response = send(client, "put", url(created["id"]), {"name": "a\u0000"})
+    assert response.status_code == 400 and "name" in response.json()["errors"]

@@ -3,6 +3,8 @@ controls, draft autosave and drafts moving to the account at log-in."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -342,3 +344,117 @@ def test_a_change_through_the_api_wins_over_an_older_draft(client, alice, alice_
     )
     page = client.get(f"{RUNNER}?fn={alice_fn.pk}").content.decode()
     assert "# from the API" in page and "# old draft" not in page
+
+
+# --- Ids that are not ASCII digits ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "9" * 30])
+def test_invoke_with_a_non_ascii_or_huge_event_id_runs_the_empty_event(
+    client, alice, alice_fn, fake_runner, raw
+):
+    # "٣" must not pick the event whose id is 3: int() would read it so.
+    TestEvent.objects.create(function=alice_fn, name="three", body='{"name": "Three"}')
+    client.force_login(alice)
+    response = client.post(f"/functions/{alice_fn.pk}/invoke", {"event": raw}, headers=HX)
+    assert response.status_code == 200
+    assert fake_runner.call_args.args[0].event == {}
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "9" * 30])
+def test_draft_with_a_non_ascii_or_huge_function_id_is_not_saved(client, alice, raw):
+    client.force_login(alice)
+    response = client.post(DRAFT, {"function": raw, "code": "x"}, headers=HX)
+    assert response.status_code == 200 and b"Not saved" in response.content
+    assert not FunctionDraft.objects.exists()
+
+
+def test_save_as_with_a_non_ascii_origin_saves_and_keeps_other_drafts(client, alice, alice_fn):
+    client.force_login(alice)
+    client.post(DRAFT, form(function=str(alice_fn.pk), code="# edited"), headers=HX)
+    response = client.post("/functions/new", form(name="copy", function="²"))
+    assert response.status_code == 302 and Function.objects.filter(name="copy").exists()
+    assert FunctionDraft.objects.count() == 1
+
+
+# --- Double submits --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def late_checks():
+    """The forms' checks (name free, fewer than 10 events) pass as they would for parallel
+    requests that all validated before any of them wrote."""
+    from course.functions.forms import FunctionForm, TestEventForm
+
+    with (
+        mock.patch.object(FunctionForm, "clean_name", lambda self: self.cleaned_data["name"]),
+        mock.patch.object(TestEventForm, "clean_name", lambda self: self.cleaned_data["name"]),
+        mock.patch.object(TestEventForm, "clean", lambda self: self.cleaned_data),
+    ):
+        yield
+
+
+def test_save_as_with_a_name_taken_meanwhile_is_a_400(client, alice, alice_fn, late_checks):
+    client.force_login(alice)
+    response = client.post("/functions/new", form(name="hello"))
+    assert response.status_code == 400
+    assert "You already have a function named hello." in response.content.decode()
+    assert Function.objects.count() == 1
+
+
+def test_rename_and_save_into_a_name_taken_meanwhile_are_400s(client, alice, alice_fn, late_checks):
+    other = Function.objects.create(owner=alice, name="other", runtime="python", code="# o")
+    client.force_login(alice)
+    response = client.post(f"/functions/{other.pk}/rename", {"name": "hello"})
+    assert response.status_code == 400 and b"named hello" in response.content
+    response = client.post(f"/functions/{other.pk}/save", form(name="hello", code="# new"))
+    assert response.status_code == 400 and b"named hello" in response.content
+    other.refresh_from_db()
+    assert (other.name, other.code, other.version) == ("other", "# o", 1)
+
+
+def test_the_event_cap_holds_when_the_forms_count_is_stale(client, alice, alice_fn, late_checks):
+    TestEvent.objects.bulk_create(
+        TestEvent(function=alice_fn, name=f"e{i}", body="{}") for i in range(9)
+    )
+    client.force_login(alice)
+    base = f"/functions/{alice_fn.pk}/events/"
+    answers = [client.post(base, {"name": f"new{i}", "body": "{}"}).status_code for i in range(4)]
+    assert answers == [302, 400, 400, 400]
+    assert alice_fn.test_events.count() == 10
+    response = client.post(base, {"name": "e1", "body": "{}"}, headers=HX)
+    assert response.status_code == 200 and "at most 10" in response.content.decode()
+
+
+def test_an_event_name_taken_meanwhile_is_a_400(client, alice, alice_fn, late_checks):
+    first = TestEvent.objects.create(function=alice_fn, name="one", body="{}")
+    second = TestEvent.objects.create(function=alice_fn, name="two", body="{}")
+    client.force_login(alice)
+    base = f"/functions/{alice_fn.pk}/events/"
+    response = client.post(base, {"name": "one", "body": "{}"})
+    assert response.status_code == 400 and b"already has an event named one" in response.content
+    response = client.post(f"{base}{second.pk}", {"name": "one", "body": "{}"})
+    assert response.status_code == 400 and b"already has an event named one" in response.content
+    assert sorted(alice_fn.test_events.values_list("name", flat=True)) == ["one", "two"]
+    assert first.pk != second.pk
+
+
+# --- NUL ---------------------------------------------------------------------------------------
+
+
+def test_nul_is_refused_in_saves_events_and_drafts(client, alice, alice_fn):
+    client.force_login(alice)
+    response = client.post("/functions/new", form(name="nul", code="a\x00b"))
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    response = client.post(f"/functions/{alice_fn.pk}/save", form(name="hello", code="a\x00"))
+    assert response.status_code == 400
+    base = f"/functions/{alice_fn.pk}/events/"
+    assert client.post(base, {"name": "n\x00", "body": "{}"}).status_code == 400
+    assert client.post(base, {"name": "n", "body": '{"a": "x\x00"}'}).status_code == 400
+    for field in ("code", "event", "name"):
+        response = client.post(DRAFT, form(**{field: "a\x00b"}), headers=HX)
+        assert response.status_code == 400 and "NUL character" in response.content.decode()
+    alice_fn.refresh_from_db()
+    assert alice_fn.code == HELLO and alice_fn.version == 1
+    assert not TestEvent.objects.exists() and not FunctionDraft.objects.exists()
+    assert list(Function.objects.values_list("name", flat=True)) == ["hello"]

@@ -284,6 +284,16 @@ def test_a_draft_too_large_is_refused_and_changes_nothing(client, alice, lab):
     assert LabDraft.objects.get(user=alice).text == "# kept"
 
 
+def test_nul_is_refused_in_drafts_and_never_saved_by_a_check(client, alice, lab):
+    client.force_login(alice)
+    client.post(PAGE + "draft", {"answer": "# kept"})
+    response = client.post(PAGE + "draft", {"answer": "a\x00b"})
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    response = client.post(PAGE + "check", {"answer": "a\x00b", "action": "check"})
+    assert response.status_code == 400
+    assert LabDraft.objects.get(user=alice).text == "# kept"
+
+
 # --- The validators tool --------------------------------------------------------------------
 
 TASK = json.dumps(

@@ -271,3 +271,97 @@ def test_pages_outside_lti_keep_deny_framing(client, lms):
     response = client.get("/")
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+# --- Forged and malformed tokens: a 403 refusal, never a 500 or a session ----------------------
+
+
+def b64(data) -> str:
+    import base64
+
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [[1], "text", 7, None, {"nonce": ["x"]}, {"nonce": {"a": 1}}, {"iss": ["x"]}],
+    ids=["list", "string", "number", "null", "nonce-list", "nonce-object", "iss-list"],
+)
+def test_an_unsigned_token_with_a_payload_of_any_shape_is_refused(client, lms, payload):
+    state, _ = login_step(client, lms)
+    header = {"alg": "RS256", "kid": "test-platform-key"}
+    token = f"{b64(header)}.{b64(payload)}.AAAA"
+    response = client.post("/lti/launch/", {"id_token": token, "state": state})
+    assert response.status_code == 403
+    assert "launch was refused" in refused(response)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["a.b.c", "...", f"{b64([1])}.{b64({})}.AAAA", f"{b64({'alg': 'none'})}.{b64({})}."],
+)
+def test_garbage_tokens_are_refused(client, lms, token):
+    state, _ = login_step(client, lms)
+    response = client.post("/lti/launch/", {"id_token": token, "state": state})
+    assert response.status_code == 403
+    refused(response)
+
+
+CONTEXT = "https://purl.imsglobal.org/spec/lti/claim/context"
+CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+RESOURCE = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
+ROLES = "https://purl.imsglobal.org/spec/lti/claim/roles"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {CONTEXT: "course-42"},
+        {CONTEXT: ["course-42"]},
+        {CUSTOM: ["quiz:docker"]},
+        {CUSTOM: "quiz:docker"},
+        {RESOURCE: "link-1"},
+        {AGS: ["x"]},
+        {NRPS: "x"},
+        {ROLES: 5},
+        {ROLES: {"a": 1}},
+        {"given_name": {"a": 1}},
+    ],
+    ids=lambda claims: (
+        f"{next(iter(claims)).rsplit('/', 1)[-1]}-{type(next(iter(claims.values()))).__name__}"
+    ),
+)
+def test_a_signed_token_with_malformed_claims_is_refused(client, lms, claims):
+    response, _, _ = launch(client, lms, **claims)
+    assert response.status_code == 403
+    assert "launch was refused" in refused(response)
+    assert not LtiContext.objects.exists()
+
+
+def test_malformed_roster_members_are_skipped(client, lms):
+    lms.members = [
+        "not-an-object",
+        ["s-9"],
+        {"user_id": "s-1", "roles": [LEARNER], "status": "Active", "given_name": {"x": 1}},
+        {"user_id": "s-2", "roles": "Learner", "status": "Active"},
+    ]
+    response, _, _ = launch(client, lms, **{ROLES: [INSTRUCTOR]})
+    assert response.status_code == 303
+    classroom = LtiContext.objects.get(context_id="course-42").classroom
+    names = sorted(classroom.enrollments.values_list("student__lti_links__sub", flat=True))
+    assert names == ["s-2"]
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"sub": "u\x00x"}, {"given_name": "A\x00"}, {CONTEXT: {"id": "c", "title": "T\x00"}}],
+    ids=["sub", "given_name", "context-title"],
+)
+def test_a_signed_token_with_nul_in_a_claim_is_refused(client, lms, claims):
+    response, _, _ = launch(client, lms, **claims)
+    assert response.status_code == 403
+    assert "NUL" in refused(response)
+    assert not LtiContext.objects.exists()

@@ -82,6 +82,12 @@ def test_create_a_class_and_land_on_its_page(client, teacher):
     assert f"/classes/join/?code={classroom.join_code}" in html
 
 
+def test_a_class_name_with_nul_is_refused(client, teacher):
+    client.force_login(teacher)
+    response = client.post("/teach/", {"name": "Cloud\x00"})
+    assert response.status_code == 400 and not Classroom.objects.exists()
+
+
 def test_create_needs_a_name(client, teacher):
     client.force_login(teacher)
     response = client.post("/teach/", {"name": "   "})
@@ -305,6 +311,22 @@ def test_leave_a_class(client, alice, bob, classroom):
     assert messages_of(response) == [f"You left {classroom.name}."]
     assert list(classroom.enrollments.values_list("student__username", flat=True)) == ["bob"]
     assert "You are not in a class yet" in response.content.decode()
+
+
+def test_an_archived_classs_roster_cannot_be_left(client, alice, classroom):
+    classroom.enroll(alice)
+    classroom.is_archived = True
+    classroom.save(update_fields=["is_archived"])
+    client.force_login(alice)
+    response = client.post(f"/classes/{classroom.pk}/leave/")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"{classroom.name} is archived, so it is read-only" in html
+    assert list(classroom.enrollments.values_list("student__username", flat=True)) == ["alice"]
+    # She still sees it, without a Leave button.
+    page = client.get("/classes/").content.decode()
+    assert classroom.name in page and "Archived by its teacher" in page
+    assert f"/classes/{classroom.pk}/leave/" not in page
 
 
 def test_leaving_a_class_you_are_not_in_is_404(client, alice, bob, classroom):

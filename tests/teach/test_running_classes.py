@@ -87,6 +87,23 @@ def test_account_page(client, alice):
     assert response.status_code == 400
     assert "at most 100 characters" in response.content.decode()
     assert Profile.objects.get(user=alice).display_name == "Alice L"
+    for field in ("display_name", "student_id"):  # PostgreSQL refuses NUL in text
+        form = {"display_name": "Alice L", "student_id": "7", field: "a\x00b"}
+        assert client.post("/accounts/profile/", form).status_code == 400
+    assert Profile.objects.get(user=alice).display_name == "Alice L"
+    form = {
+        "username": "nul\x00",
+        "password1": "a long pass phrase",
+        "password2": "a long pass phrase",
+    }
+    client.logout()
+    response = client.post("/accounts/signup/", {**form, "display_name": "x"})
+    assert "Null characters are not allowed." in response.content.decode()
+    form = {**form, "username": "eve", "display_name": "e\x00"}
+    response = client.post("/accounts/signup/", form)
+    assert "Null characters are not allowed." in response.content.decode()
+    assert not Profile.objects.filter(user__username="eve").exists()
+    assert not Profile.objects.filter(user__username__startswith="nul").exists()
 
 
 def test_teachers_see_display_names_and_ids(client, teacher, klass, alice):
@@ -193,6 +210,9 @@ def test_private_notes(client, teacher, other_teacher, klass, alice):
     assert "Struggles with &lt;b&gt;IAM&lt;/b&gt;" in html
     response = client.post(url, {"text": "y" * 5001})
     assert response.status_code == 400
+    response = client.post(url, {"text": "a\x00b"})  # PostgreSQL refuses NUL in text
+    assert response.status_code == 400
+    assert StudentNote.objects.get().text.startswith("Struggles")
     assert StudentNote.objects.get().text.startswith("Struggles")
     # The student's own pages never show it.
     client.force_login(alice)
@@ -236,6 +256,31 @@ def test_assign_a_lesson_in_the_class_time_zone(client, teacher, other_teacher, 
     client.force_login(teacher)
     assert client.post(delete).status_code == 302
     assert not Assignment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [("Etc/GMT+12", "9999-12-31"), ("Etc/GMT-14", "0001-01-01"), ("UTC", "2999-01-01")],
+)
+def test_a_due_date_years_away_is_refused_with_a_message(client, teacher, klass, alice, zone, day):
+    klass.time_zone = zone
+    klass.save()
+    client.force_login(teacher)
+    docker = Lesson.objects.get(slug="docker")
+    url = f"/teach/classes/{klass.pk}/assignments/"
+    response = client.post(url, {"lesson": docker.pk, "due_date": day, "due_time": "23:59"})
+    assert response.status_code == 400
+    assert "Choose a due date within 5 years of today" in response.content.decode()
+    assert not Assignment.objects.exists()
+    assignment = assign(klass, "docker", timezone.now())
+    extensions = f"/teach/classes/{klass.pk}/extensions/"
+    form = {"extension-assignment": assignment.pk, "extension-student": alice.pk}
+    response = client.post(
+        extensions, {**form, "extension-due_date": day, "extension-due_time": "23:59"}
+    )
+    assert response.status_code == 400
+    assert "Choose a due date within 5 years of today" in response.content.decode()
+    assert not Extension.objects.exists()
 
 
 def test_extension_moves_one_students_due_date(client, teacher, other_teacher, klass, alice, bob):

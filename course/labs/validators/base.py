@@ -70,6 +70,12 @@ def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def ascii_digits(text: str, max_digits: int | None = None) -> bool:
+    """Only 0-9 (and at most `max_digits` of them): str.isdigit() is also true for "²" and "٣",
+    which int() refuses or AWS would, and a long enough run of digits makes int() refuse too."""
+    return text.isascii() and text.isdigit() and (max_digits is None or len(text) <= max_digits)
+
+
 def json_type(value: object) -> str:
     """The JSON name of a decoded value's type, for messages."""
     if value is None:

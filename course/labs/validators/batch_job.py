@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import fargate
-from .base import Result, is_int, json_type
+from .base import Result, ascii_digits, is_int, json_type
 from .jsonpos import JsonDocument, JsonSyntaxError, parse_json
 
 API = "https://docs.aws.amazon.com/batch/latest/APIReference/API_RegisterJobDefinition.html"
@@ -25,7 +25,10 @@ TIMEOUT = "https://docs.aws.amazon.com/batch/latest/APIReference/API_JobTimeout.
 FARGATE_GUIDE = "https://docs.aws.amazon.com/batch/latest/userguide/fargate.html"
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+# [0-9], not \d (which matches "٤" too); bounded so that no value is too long to print.
+_NUMBER = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?|\.[0-9]{1,9}")
+# More MiB than any machine has (a pebibyte); checked before int() so it never sees a huge text.
+_MEMORY_MAX_DIGITS = 10
 ARRAY_MIN, ARRAY_MAX = 2, 10_000
 ATTEMPTS_MIN, ATTEMPTS_MAX = 1, 10
 TIMEOUT_MIN = 60
@@ -291,9 +294,17 @@ def _memory(
     if "MEMORY" in resources:
         text, index = resources["MEMORY"]
         where = doc.at(*at, "resourceRequirements", index, "value")
-        if not text.isdigit():
+        if not ascii_digits(text):
             result.error(
-                f"ClientException: MEMORY value {text!r} must be a whole number of MiB.",
+                f"ClientException: MEMORY value {text[:40]!r} must be a whole number of MiB.",
+                where,
+                RESOURCES,
+            )
+            return None
+        if len(text.lstrip("0")) > _MEMORY_MAX_DIGITS:
+            result.error(
+                f"ClientException: MEMORY value {text[:20]}... MiB is more memory than any "
+                "instance has.",
                 where,
                 RESOURCES,
             )

@@ -73,10 +73,13 @@ _HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _VARIABLE = re.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
-_PORT = re.compile(r"(\d+)(?:-(\d+))?(?:/(\w+))?")
+# [0-9]{1,9}, not \d+: Docker takes ASCII port numbers only ("٨٠" is refused), and a bounded
+# length keeps int() from a 5000-digit "port" (anything over 65535 is refused below anyway).
+_PORT = re.compile(r"([0-9]{1,9})(?:-([0-9]{1,9}))?(?:/(\w+))?", re.ASCII)
 _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _REPOSITORY_PATH = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*")
-_TAG = re.compile(r"[\w][\w.-]{0,127}")
+# Docker's \w is ASCII (Go regexp); Python's is Unicode unless told.
+_TAG = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
 
 
 @dataclass
@@ -328,7 +331,7 @@ def _reference_problem(repository: str, tag: str | None) -> str | None:
     domain, slash, path = repository.partition("/")
     if not slash or not ("." in domain or ":" in domain or domain == "localhost"):
         path = repository  # Docker Hub: no registry host in front
-    elif not re.fullmatch(r"[A-Za-z0-9.-]+(?::\d+)?", domain):
+    elif not re.fullmatch(r"[A-Za-z0-9.-]+(?::[0-9]+)?", domain):
         return "invalid registry host"
     if path != path.lower():
         return "repository name must be lowercase"
@@ -505,7 +508,8 @@ class _Checker:
             at = instruction.position(offset)
             match = _PORT.fullmatch(token)
             if not match:
-                self.result.error(f"Invalid containerPort: {token}", at, SRC_EXPOSE)
+                shown = token if len(token) <= 40 else token[:40] + "..."
+                self.result.error(f"Invalid containerPort: {shown}", at, SRC_EXPOSE)
                 continue
             start, end = int(match.group(1)), int(match.group(2) or match.group(1))
             protocol = (match.group(3) or "tcp").lower()

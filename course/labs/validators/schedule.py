@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .base import Result, line_column
+from .base import Result, ascii_digits, line_column
 
 RULES = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html"
 CRON_SOURCE = RULES + "#eb-cron-expressions"
@@ -28,7 +28,12 @@ NEXT_COUNT = 5
 _EXPRESSION = re.compile(r"(rate|cron|at)\((.*)\)", re.DOTALL)
 _RATE = re.compile(r"(\S+) +(\S+)")
 _RATE_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
-_AT = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")
+# [0-9], not \d: \d also matches other scripts' digits ("٢٠٣٠"), which AWS refuses.
+_AT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})")
+# Python's datetime ends with year 9999: a rate whose first fire falls after it is refused.
+_LAST_MOMENT = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+# A rate value this long is past year 9999 in any unit; int() is never asked to parse more.
+_RATE_MAX_DIGITS = 10
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
@@ -44,7 +49,7 @@ class FieldSpec:
     max_step: int = 0
 
     def value(self, token: str) -> int | None:
-        if token.isdigit():
+        if ascii_digits(token, 4):  # no field takes more than four digits (years)
             return int(token)
         upper = token.upper()
         if upper in self.names:
@@ -202,14 +207,23 @@ def _rate(inner: str, base: int, at: Any, now: datetime, result: Result) -> None
         )
         return
     value_text, unit = match.group(1), match.group(2)
-    if not value_text.isdigit() or int(value_text) == 0:
+    digits = value_text.lstrip("0")
+    if not ascii_digits(value_text) or not digits:
         result.error(
             INVALID + f"The rate value must be a positive whole number, not {value_text!r}.",
             at(base),
             RATE_SOURCE,
         )
         return
-    value = int(value_text)
+    if len(digits) > _RATE_MAX_DIGITS:
+        result.error(
+            INVALID + f"The rate value {value_text[:20]}... is too long: it would first fire "
+            "after the year 9999.",
+            at(base),
+            RATE_SOURCE,
+        )
+        return
+    value = int(digits)
     singular = unit[:-1] if unit.endswith("s") else unit
     if singular not in _RATE_UNITS:
         result.error(
@@ -233,9 +247,21 @@ def _rate(inner: str, base: int, at: Any, now: datetime, result: Result) -> None
         )
         return
     seconds = value * _RATE_UNITS[singular]
+    # Compared in whole seconds: timedelta itself overflows long before such values.
+    room = int((_LAST_MOMENT - now).total_seconds())
+    if seconds > room:
+        result.error(
+            INVALID + f"rate({value_text} {unit}) is too long: it would first fire after the "
+            "year 9999.",
+            at(base),
+            RATE_SOURCE,
+        )
+        return
     result.info["every_seconds"] = seconds
     result.info["next"] = [
-        iso(now + timedelta(seconds=seconds * step)) for step in range(1, NEXT_COUNT + 1)
+        iso(now + timedelta(seconds=seconds * step))
+        for step in range(1, NEXT_COUNT + 1)
+        if seconds * step <= room
     ]
     result.info["note"] = (
         "A rate schedule counts from when the rule or schedule is created; these times count "
@@ -360,7 +386,7 @@ def _item(item: str, spec: FieldSpec, offset: int) -> set[int]:
     base, slash, step_text = item.partition("/")
     step = 1
     if slash:
-        if not step_text.isdigit() or not 1 <= int(step_text) <= spec.max_step:
+        if not ascii_digits(step_text, 4) or not 1 <= int(step_text) <= spec.max_step:
             raise CronError(
                 f"The increment after / in {spec.name} must be a whole number from 1 to "
                 f"{spec.max_step}, not {step_text!r}.",
@@ -400,9 +426,9 @@ def _value(token: str, spec: FieldSpec, offset: int) -> int:
     return value
 
 
-_DOM_SPECIAL = re.compile(r"(L|LW|(\d+)W)")
+_DOM_SPECIAL = re.compile(r"(L|LW|([0-9]+)W)")
 _DOW_LAST = re.compile(r"([1-7]|[A-Za-z]{3})L")
-_DOW_NTH = re.compile(r"([1-7]|[A-Za-z]{3})#(\d+)")
+_DOW_NTH = re.compile(r"([1-7]|[A-Za-z]{3})#([0-9]{1,4})")
 
 
 def _day_of_month(text: str, offset: int) -> DayRule:

@@ -38,9 +38,11 @@ RUNTIME_PLATFORM = (
 )
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
-_CPU_VCPU = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*vcpu\s*", re.IGNORECASE)
-_MEMORY_GB = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*gb\s*", re.IGNORECASE)
-_INTEGER = re.compile(r"\s*\d+\s*")
+# [0-9], not \d: ECS refuses other scripts' digits ("٢٥٦"), which \d and int() accept. Bounded
+# so that int() and messages never meet a huge number (no task has a billion CPU units or MiB).
+_CPU_VCPU = re.compile(r"\s*([0-9]{1,9}(?:\.[0-9]{1,9})?|\.[0-9]{1,9})\s*vcpu\s*", re.IGNORECASE)
+_MEMORY_GB = re.compile(r"\s*([0-9]{1,9}(?:\.[0-9]{1,9})?|\.[0-9]{1,9})\s*gb\s*", re.IGNORECASE)
+_INTEGER = re.compile(r"\s*[0-9]{1,12}\s*")
 
 
 def validate(text: str) -> Result:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from course.common.text import contains_nul
 from quizzes.models import TEACHERS_GROUP, Classroom, Enrollment
 from quizzes.teach.lti.models import LtiContext, LtiUser, Platform, ResourceLink, TargetKind
 
@@ -32,8 +33,47 @@ class LaunchRefused(Exception):
     """A validated token whose content we cannot act on, said in words."""
 
 
+def _object(claims: dict, name: str) -> dict:
+    """A claim the spec defines as a JSON object; {} when absent. A signed token can still carry
+    any JSON there, and acting on a string or list as if it were an object would be a 500."""
+    value = claims.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise LaunchRefused(f"The launch's {_short(name)} claim must be a JSON object.")
+    return value
+
+
+def _text(claims: dict, name: str) -> str:
+    """A claim the spec defines as a string; "" when absent (numbers are taken as written)."""
+    value = claims.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise LaunchRefused(f"The launch's {_short(name)} claim must be a string.")
+    if contains_nul(value):  # the database refuses NUL in text
+        raise LaunchRefused(f"The launch's {_short(name)} claim contains a NUL character.")
+    return str(value)
+
+
+def _short(name: str) -> str:
+    return name.rsplit("/", 1)[-1]
+
+
+def roles(claims: dict) -> list[str]:
+    """The roles claim: a list of strings (LTI 1.3 core, 5.3.7)."""
+    value = claims.get(ROLES)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(role, str) for role in value):
+        raise LaunchRefused("The launch's roles claim must be a list of role names.")
+    return value
+
+
 def is_instructor(roles: list[str]) -> bool:
-    for role in roles or []:
+    if not isinstance(roles, list):  # NRPS members' roles come from the platform as JSON too
+        return False
+    for role in roles:
         name = str(role).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         if name in TEACHING_ROLES:
             return True
@@ -45,9 +85,26 @@ def _username(platform: Platform, sub: str) -> str:
     return f"lti-{platform.pk}-{hashlib.sha256(sub.encode()).hexdigest()[:24]}"
 
 
+def check_claims(claims: dict) -> None:
+    """Every claim this site reads has the JSON type the spec gives it, or LaunchRefused. Checked
+    before anything is written, so a malformed launch changes nothing."""
+    if contains_nul(claims):  # the database refuses NUL in text and JSON alike
+        raise LaunchRefused("The launch's claims contain a NUL character.")
+    for name in (CONTEXT, RESOURCE_LINK, CUSTOM, AGS, NRPS):
+        _object(claims, name)
+    for name in ("sub", "given_name", "family_name", "email"):
+        _text(claims, name)
+    for parent, names in ((CONTEXT, ("id", "title", "label")), (RESOURCE_LINK, ("id", "title"))):
+        for name in names:
+            _text(_object(claims, parent), name)
+    _text(_object(claims, CUSTOM), "target")
+    _text(_object(claims, NRPS), "context_memberships_url")
+    roles(claims)
+
+
 def link_user(platform: Platform, claims: dict) -> LtiUser:
     """The account for this LMS user, made on the first launch without a password."""
-    sub = str(claims.get("sub") or "")
+    sub = _text(claims, "sub")
     if not sub:
         raise LaunchRefused(
             "The launch names no user (sub is empty); anonymous launches are not supported."
@@ -65,7 +122,7 @@ def link_user(platform: Platform, claims: dict) -> LtiUser:
         changed = False
         names = (("first_name", "given_name"), ("last_name", "family_name"), ("email", "email"))
         for field, claim in names:
-            value = str(claims.get(claim) or "")[: User._meta.get_field(field).max_length]
+            value = _text(claims, claim)[: User._meta.get_field(field).max_length]
             if value and getattr(user, field) != value:
                 setattr(user, field, value)
                 changed = True
@@ -76,12 +133,12 @@ def link_user(platform: Platform, claims: dict) -> LtiUser:
 
 def link_context(platform: Platform, claims: dict) -> LtiContext | None:
     """The class of this LMS course, made on its first launch."""
-    context = claims.get(CONTEXT) or {}
-    context_id = str(context.get("id") or "")
+    context = _object(claims, CONTEXT)
+    context_id = _text(context, "id")
     if not context_id:
         return None
-    title = str(context.get("title") or context.get("label") or context_id)[:255]
-    memberships_url = str((claims.get(NRPS) or {}).get("context_memberships_url") or "")[:500]
+    title = (_text(context, "title") or _text(context, "label") or context_id)[:255]
+    memberships_url = _text(_object(claims, NRPS), "context_memberships_url")[:500]
     with transaction.atomic():
         found = (
             LtiContext.objects.select_related("classroom")
@@ -130,17 +187,17 @@ class Target:
 def link_resource(context: LtiContext, claims: dict, lti_user: LtiUser, instructor: bool):
     """Record the placement (its target from our deep-linking custom parameter) and, for a
     learner, that scores of this placement go to their LMS gradebook."""
-    resource = claims.get(RESOURCE_LINK) or {}
-    link_id = str(resource.get("id") or "")
+    resource = _object(claims, RESOURCE_LINK)
+    link_id = _text(resource, "id")
     if not link_id:
         return None
-    target = Target.parse(str((claims.get(CUSTOM) or {}).get("target") or ""))
+    target = Target.parse(_text(_object(claims, CUSTOM), "target"))
     with transaction.atomic():
         link, _ = ResourceLink.objects.get_or_create(context=context, resource_link_id=link_id)
-        link.title = str(resource.get("title") or "")[:255]
+        link.title = _text(resource, "title")[:255]
         if target is not None:
             link.kind, link.target = target.kind, target.key[:100]
-        link.ags_endpoint = claims.get(AGS) or {}
+        link.ags_endpoint = _object(claims, AGS)
         link.save()
         if not instructor and link.ags_endpoint:
             link.learners.add(lti_user)
@@ -156,13 +213,20 @@ def sync_roster(context: LtiContext, members: list[dict]) -> dict:
     keep_students = set()
     with transaction.atomic():
         for member in members:
+            # The platform's JSON, as it comes: a member that is not an object, or whose fields
+            # are not strings, is skipped rather than failing the teacher's launch.
+            if not isinstance(member, dict):
+                continue
             sub = str(member.get("user_id") or "")
             if not sub:
                 continue
             active = str(member.get("status") or "Active").lower() == "active"
             if not active:
                 continue
-            link = link_user(platform, {"sub": sub, **member})
+            try:
+                link = link_user(platform, {**member, "sub": sub})
+            except LaunchRefused:
+                continue
             instructor = is_instructor(member.get("roles") or [])
             if instructor:
                 place_in_class(context, link.user, True)

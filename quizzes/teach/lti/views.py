@@ -98,6 +98,12 @@ def launch(request: HttpRequest) -> HttpResponse:
     message_launch = tool.message_launch(request)
     try:
         claims = message_launch.get_launch_data()
+    except (AttributeError, TypeError, ValueError, KeyError) as error:
+        # PyLTI1p3 reads the decoded token as it comes (a payload that is a JSON list, a nonce
+        # that is an object) before the signature is checked, so forged tokens fail in it with
+        # these rather than LtiException. Caught around this one decode/validate call only.
+        log.info("LTI launch with a malformed id_token refused: %r", error)
+        return refuse(request, "The launch was refused: the id_token is malformed.", status=403)
     except LtiException as error:
         text = str(error)
         if text in ("State not found", "Missing state param") or "cookie" in text:
@@ -111,12 +117,13 @@ def launch(request: HttpRequest) -> HttpResponse:
     ).first()
     if platform is None:  # removed between validation and now
         return refuse(request, "This platform is no longer registered.", status=403)
-    instructor = services.is_instructor(claims.get(services.ROLES) or [])
     try:
+        services.check_claims(claims)
+        instructor = services.is_instructor(services.roles(claims))
         lti_user = services.link_user(platform, claims)
         context = services.link_context(platform, claims)
     except services.LaunchRefused as error:
-        return refuse(request, str(error))
+        return refuse(request, f"The launch was refused: {error}", status=403)
     if context is not None:
         services.place_in_class(context, lti_user.user, instructor)
     login(request, lti_user.user, backend=AUTH_BACKEND)
