@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "course.runner.web",
     "quizzes",
     "course.labs",
+    "course.search",
     "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",

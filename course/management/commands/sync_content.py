@@ -16,6 +16,7 @@ from course.labs.content import LabContentError, LabSource, load_labs
 from course.labs.sync import apply_labs
 from course.lessons.content import ContentError, LessonSource, load_lessons
 from course.lessons.sync import SyncReport, apply_lessons, static_exists
+from course.search import backends as search_index
 from course.server import page_cache
 from course.server.static_urls import deferred as deferred_static_url
 from quizzes.content import QuizSource, collect_quizzes
@@ -51,6 +52,8 @@ def sync_content() -> SyncReport:
         apply_lessons(lessons, report)
         apply_quizzes(quizzes, report)
         apply_labs(labs, report)
+        # The index is rebuilt from the lessons just written, in the same transaction.
+        search_index.rebuild()
     return report
 
 
