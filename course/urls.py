@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("quizzes.urls")),
     path("", include("course.labs.urls")),
     path("", include("course.search.urls")),
+    path("", include("course.cheatsheet.urls")),
     path("", include("course.server.urls")),
     path("accounts/", include("course.accounts.urls")),
     path("admin/", admin.site.urls),
