@@ -128,7 +128,11 @@ class FigureAndTableTreeprocessor(Treeprocessor):
         figure = ET.Element("figure", {"class": "diagram"})
         caption_text = img.attrib.pop("title", "")
         img.tail = None
-        figure.append(img)
+        # The diagram opens full size from a plain link (no JavaScript), and sits in a wrapper
+        # that scrolls sideways on a phone, where CSS keeps it wide enough to read.
+        scroll = ET.SubElement(figure, "div", {"class": "diagram-scroll"})
+        link = ET.SubElement(scroll, "a", {"class": "diagram-link", "href": img.get("src", "")})
+        link.append(img)
         if caption_text:
             caption = ET.SubElement(figure, "figcaption")
             caption.text = caption_text
