@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("course.labs.urls")),
     path("", include("course.search.urls")),
     path("", include("course.cheatsheet.urls")),
+    path("", include("course.glossary.urls")),
     path("", include("course.server.urls")),
     path("accounts/", include("course.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -102,7 +102,9 @@ def test_search_without_js_from_the_header(new_page):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("url", ["/search/?q=container", "/search/?q=qqq", "/cheat-sheet/"])
+@pytest.mark.parametrize(
+    "url", ["/search/?q=container", "/search/?q=qqq", "/cheat-sheet/", "/glossary/"]
+)
 def test_new_pages_pass_axe(new_page, url, scheme):
     page = new_page(viewport=PHONE, color_scheme=scheme)
     page.goto(url)

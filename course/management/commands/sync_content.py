@@ -11,7 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
+from course.glossary.content import load_glossary
+from course.glossary.sync import apply_terms, link_lessons
 from course.labs.content import LabContentError, LabSource, load_labs
 from course.labs.sync import apply_labs
 from course.lessons.content import ContentError, LessonSource, load_lessons
@@ -47,11 +50,18 @@ def load_all() -> tuple[list[LessonSource], list[QuizSource], list[LabSource]]:
 
 def sync_content() -> SyncReport:
     lessons, quizzes, labs = load_all()
+    headings = {
+        lesson.slug: {heading["id"] for heading in lesson.rendered.headings} for lesson in lessons
+    }
+    terms = load_glossary(settings.GLOSSARY_FILE, headings)
+    # Terms' first uses become links in the rendered lessons before they are written.
+    link_lessons(lessons, terms, reverse("glossary:glossary"))
     report = SyncReport()
     with transaction.atomic():
         apply_lessons(lessons, report)
         apply_quizzes(quizzes, report)
         apply_labs(labs, report)
+        apply_terms(terms, report)
         # The index is rebuilt from the lessons just written, in the same transaction.
         search_index.rebuild()
     return report
