@@ -117,3 +117,27 @@ def test_lesson_with_new_controls_passes_axe(new_page):
     page.goto("/lessons/lambda/")
     problems = blocking(run_axe(page))
     assert not problems, describe(problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_review_answers_without_js_and_passes_axe(new_page, sign_in, alice, width):
+    from django.utils import timezone
+
+    from quizzes.models import Question, ReviewItem
+
+    question = Question.objects.filter(quiz__lesson__slug="docker", type="single").first()
+    ReviewItem.objects.create(user=alice, question=question, box=1, due_at=timezone.now())
+    page = new_page(viewport=WIDTHS[width])
+    sign_in(page, alice)
+    page.goto("/review/")
+    problems = blocking(run_axe(page))
+    assert not problems, describe(problems)
+    plain = new_page(viewport=WIDTHS[width], java_script_enabled=False)
+    sign_in(plain, alice)
+    plain.goto("/review/")
+    expect(plain.locator(".review-counts")).to_contain_text("1 question due")
+    correct = question.choices.get(is_correct=True)
+    plain.locator(f"#review-choice-{correct.pk}").check()
+    plain.get_by_role("button", name="Check my answer").click()
+    expect(plain.get_by_role("heading", name="✓ Right")).to_be_visible()
+    expect(plain.locator(".review-counts")).to_contain_text("0 questions due")

@@ -105,7 +105,7 @@ def test_query_counts_are_fixed(client, alice):
         LessonRead.objects.create(user=alice, lesson=lesson, last_read_at=lesson.updated_at)
     # session + user + outline + reads + quiz scores (one query, quizzes.templatetags); the
     # lesson adds the lesson itself, the upsert and its labs (course.labs.templatetags).
-    assert count_queries(client, "/") <= 5
+    assert count_queries(client, "/") <= 6  # +1: the spaced review's due count
     assert count_queries(client, "/lessons/docker/") <= 8
 
 
