@@ -40,8 +40,7 @@ def test_every_diagram_text_is_at_least_12_css_px_and_opens_full_size(new_page, 
             rendered = image.evaluate("img => img.getBoundingClientRect().width")
             smallest = font * rendered / view_width
             print(f"{width} {lesson.slug} {src}: smallest text {smallest:.1f} px")
-            # The phone is the case; on a desktop the link opens it full size.
-            assert width == "desktop" or smallest >= MIN_TEXT_PX
+            assert smallest >= MIN_TEXT_PX
             checked += 1
     assert checked >= 10
 
