@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "quizzes.teach.lti",
     "course.accounts",
     "course.functions",
+    "course.search",
+    "course.glossary",
     "course",  # the project itself, for the sync_content command that sees every feature
     "django.contrib.admin",
     "django.contrib.auth",
@@ -220,6 +222,7 @@ LOGGING = {
 COURSE_CONTENT_DIR = BASE_DIR / "course" / "lessons" / "content"
 QUIZ_CONTENT_DIR = BASE_DIR / "quizzes" / "content"
 LAB_CONTENT_DIR = BASE_DIR / "course" / "labs" / "content"
+GLOSSARY_FILE = BASE_DIR / "course" / "glossary" / "content" / "glossary.yaml"
 QUIZ_PASS_MARK = envint("QUIZ_PASS_MARK", 70, minimum=0)
 if QUIZ_PASS_MARK > 100:
     raise ImproperlyConfigured(f"QUIZ_PASS_MARK must be 0-100; got {QUIZ_PASS_MARK}")

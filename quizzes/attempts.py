@@ -32,6 +32,7 @@ from quizzes.models import (
     Quiz,
     owner_fields,
 )
+from quizzes.review.workflow import seed_from_quiz
 
 SESSION_ATTEMPTS = "quiz_attempt_ids"
 CHOICE_ID_MAX_CHARS = 20
@@ -348,6 +349,12 @@ def submit_attempt(attempt: Attempt) -> bool:
         Attempt.objects.filter(pk=attempt.pk).update(
             score=points, max_score=len(graded) + len(unanswered)
         )
+        if attempt.user_id:
+            # Spaced review starts from what the quiz showed (quizzes/review/schedule.py).
+            seed_from_quiz(
+                attempt.user_id,
+                [(a.question_id, bool(a.is_correct)) for a in [*graded, *unanswered]],
+            )
         transaction.on_commit(
             lambda: hooks.attempt_submitted.send(sender=Attempt, attempt_id=attempt.pk)
         )

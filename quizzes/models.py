@@ -510,3 +510,64 @@ class StudentNote(models.Model):
 
 
 TEACHERS_GROUP = "Teachers"  # created by course/migrations/0002_teachers_group.py
+
+
+# --- Spaced review: Leitner boxes per (learner, question) ------------------------------------
+
+
+class ReviewItemQuerySet(models.QuerySet):
+    def due(self, user, now):
+        return self.filter(
+            user=user, due_at__lte=now, question__is_retired=False, question__quiz__is_active=True
+        )
+
+
+class ReviewItem(models.Model):
+    """Where one question stands in one learner's spaced review (quizzes/review/schedule.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_items"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_items")
+    box = models.PositiveSmallIntegerField(default=1)
+    due_at = models.DateTimeField()
+    version = models.PositiveIntegerField(
+        default=0, help_text="Bumped by each review answer: the gate against double submits."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "question"], name="one_review_item_per_question"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "due_at"], name="review_item_user_due")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.question} box {self.box}"
+
+
+class ReviewAnswer(models.Model):
+    """One answer given in review. Never touches quiz attempts or scores."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="answers")
+    is_correct = models.BooleanField()
+    box_before = models.PositiveSmallIntegerField()
+    box_after = models.PositiveSmallIntegerField()
+    answered_at = models.DateTimeField(auto_now_add=True)
+    item_version = models.PositiveIntegerField(help_text="The item's version this answered.")
+
+    class Meta:
+        ordering = ["-answered_at", "-pk"]
+        constraints = [
+            # With the conditional UPDATE on the item, a second submit of one form records nothing.
+            models.UniqueConstraint(fields=["item", "item_version"], name="one_answer_per_due_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {'right' if self.is_correct else 'wrong'}"

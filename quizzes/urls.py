@@ -1,6 +1,7 @@
 from django.urls import path
 
 from quizzes import views
+from quizzes.review import urls as review_urls
 from quizzes.teach import urls as teach_urls
 
 app_name = "quizzes"
@@ -15,4 +16,5 @@ urlpatterns = [
     path("quizzes/attempts/<int:pk>/result/", views.result, name="result"),
     path("progress/", views.progress_page, name="progress"),
     *teach_urls.urlpatterns,
+    *review_urls.urlpatterns,
 ]

@@ -91,6 +91,9 @@ def content_dir(tmp_path, settings):
     settings.COURSE_CONTENT_DIR = lessons
     settings.QUIZ_CONTENT_DIR = quizzes
     settings.LAB_CONTENT_DIR = labs
+    glossary = tmp_path / "glossary.yaml"
+    shutil.copy(settings.GLOSSARY_FILE, glossary)
+    settings.GLOSSARY_FILE = glossary
     return tmp_path
 
 

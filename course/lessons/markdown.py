@@ -47,6 +47,7 @@ class Rendered:
     headings: list[dict] = field(default_factory=list)
     embeds: list[str] = field(default_factory=list)
     word_count: int = 0
+    takeaways_html: str = ""
 
     @property
     def reading_minutes(self) -> int:
@@ -127,7 +128,11 @@ class FigureAndTableTreeprocessor(Treeprocessor):
         figure = ET.Element("figure", {"class": "diagram"})
         caption_text = img.attrib.pop("title", "")
         img.tail = None
-        figure.append(img)
+        # The diagram opens full size from a plain link (no JavaScript), and sits in a wrapper
+        # that scrolls sideways on a phone, where CSS keeps it wide enough to read.
+        scroll = ET.SubElement(figure, "div", {"class": "diagram-scroll"})
+        link = ET.SubElement(scroll, "a", {"class": "diagram-link", "href": img.get("src", "")})
+        link.append(img)
         if caption_text:
             caption = ET.SubElement(figure, "figcaption")
             caption.text = caption_text
@@ -242,7 +247,21 @@ def render(text: str, *, asset_url: Callable[[str], str] = default_asset_url) ->
         headings=headings,
         embeds=list(md.embeds),
         word_count=_count_words(text),
+        takeaways_html=extract_section(body, TAKEAWAYS_ID),
     )
+
+
+TAKEAWAYS_ID = "key-takeaways"
+
+
+def extract_section(html: str, anchor: str) -> str:
+    """The HTML under the h2 with id `anchor`, up to the next h2: stored at sync for the cheat
+    sheet, so it is always the lesson's own words."""
+    match = re.search(rf'<h2 id="{re.escape(anchor)}"[^>]*>.*?</h2>', html, re.S)
+    if not match:
+        return ""
+    end = html.find("<h2", match.end())
+    return html[match.end() : end if end != -1 else len(html)].strip()
 
 
 def render_inline(text: str) -> str:

@@ -29,6 +29,9 @@ class Lesson(models.Model):
     toc_html = models.TextField(blank=True)
     headings = models.JSONField(default=list, help_text="[{id, title, level}] of the body.")
     reading_minutes = models.PositiveSmallIntegerField(default=1)
+    takeaways_html = models.TextField(
+        blank=True, help_text="The 'Key takeaways' section, extracted at sync for the cheat sheet."
+    )
     is_published = models.BooleanField(
         default=True, help_text="Lessons removed from content/ are unpublished, never deleted."
     )

@@ -41,6 +41,7 @@ def lesson_fields(source: LessonSource) -> dict:
         "toc_html": source.rendered.toc_html,
         "headings": source.rendered.headings,
         "reading_minutes": source.rendered.reading_minutes,
+        "takeaways_html": source.rendered.takeaways_html,
         "is_published": True,
     }
 

@@ -18,7 +18,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 PREFIX = "static:"
-STATIC_SRC_RE = re.compile(r'(?<=src=")static:([^"<>\s]+)(?=")')
+# src of a diagram, and href of the link around it that opens it full size.
+STATIC_SRC_RE = re.compile(r'(?:(?<=src=")|(?<=href="))static:([^"<>\s]+)(?=")')
 
 
 def deferred(path: str) -> str:

@@ -160,8 +160,8 @@ def test_progress_queries_do_not_grow_with_attempts(client, alice, django_assert
     take(client, "docker", 3)
     few = count_queries(client, "/progress/")
     # session, user, lessons, reads, quizzes with my attempts, labs with mine, missed answers;
-    # the calendar feed's profile and the classes with due dates (teach_tags.assignments_due)
-    assert few <= 9
+    # the calendar feed's profile, the classes with due dates, the review counts
+    assert few <= 10
     for slug in ["docker", "docker", "lambda", "ecs", "ecr", "fargate", "lambda"]:
         take(client, slug, 2)
     take(client, "batch", 1, submit=False)
@@ -214,8 +214,9 @@ def test_lesson_page_shows_an_anonymous_learners_best_score(client, db):
 
 def test_home_and_lesson_query_budgets(client, history):
     # Each gains one query for the lessons' labs (course.labs.progress), whatever their number;
-    # "/" and "/progress/": + the classes with due dates; "/progress/": + the calendar profile
-    for url, budget in [("/", 7), ("/lessons/docker/", 8), ("/progress/", 9)]:
+    # "/" and "/progress/": + the classes with due dates and the spaced review's due count;
+    # "/progress/": + the calendar profile
+    for url, budget in [("/", 8), ("/lessons/docker/", 8), ("/progress/", 10)]:
         assert count_queries(client, url) <= budget, url
 
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
+from course.glossary.content import load_glossary
+from course.glossary.sync import apply_terms, link_lessons
 from course.labs.content import LabContentError, LabSource, load_labs
 from course.labs.sync import apply_labs
 from course.lessons.content import ContentError, LessonSource, load_lessons
 from course.lessons.sync import SyncReport, apply_lessons, static_exists
+from course.search import backends as search_index
 from course.server import page_cache
 from course.server.static_urls import deferred as deferred_static_url
 from quizzes.content import QuizSource, collect_quizzes
@@ -46,11 +50,20 @@ def load_all() -> tuple[list[LessonSource], list[QuizSource], list[LabSource]]:
 
 def sync_content() -> SyncReport:
     lessons, quizzes, labs = load_all()
+    headings = {
+        lesson.slug: {heading["id"] for heading in lesson.rendered.headings} for lesson in lessons
+    }
+    terms = load_glossary(settings.GLOSSARY_FILE, headings)
+    # Terms' first uses become links in the rendered lessons before they are written.
+    link_lessons(lessons, terms, reverse("glossary:glossary"))
     report = SyncReport()
     with transaction.atomic():
         apply_lessons(lessons, report)
         apply_quizzes(quizzes, report)
         apply_labs(labs, report)
+        apply_terms(terms, report)
+        # The index is rebuilt from the lessons just written, in the same transaction.
+        search_index.rebuild()
     return report
 
 
