@@ -94,10 +94,16 @@ def grade(lab, answer: str, *, all_tests: bool) -> Grade:
     return Grade([_outcome(test, *_run_code_test(lab, answer, test)) for test in tests])
 
 
+def _no_nul(text: str | None) -> str | None:
+    # Messages quote what the learner's code returned; PostgreSQL's JSON refuses U+0000.
+    return None if text is None else text.replace("\x00", "\\u0000")
+
+
 def _outcome(test: dict, verdict: checks.Verdict, error_type: str | None = None) -> TestOutcome:
     visible = bool(test.get("visible"))
     hidden_message = HIDDEN_PASSED if verdict.passed else HIDDEN_FAILED
-    message = verdict.message if visible else hidden_message
+    message = _no_nul(verdict.message) if visible else hidden_message
+    error_type = _no_nul(error_type)[:200] if error_type else None
     return TestOutcome(test["name"], visible, verdict.passed, message, error_type)
 
 

@@ -434,3 +434,16 @@ def test_a_check_spends_one_hit_per_sandbox_run(client, alice, settings, fresh_l
     assert first.status_code == 200
     again = client.post(url, json.dumps({"answer": "b"}), "application/json")
     assert again.status_code == 429  # the submission spent a hit per child of every test
+
+
+def test_a_result_holding_nul_is_recorded_on_every_database(
+    client, alice, lab, sandbox, fresh_limits
+):
+    """PostgreSQL's JSON refuses U+0000: the stored messages quote it instead."""
+    client.force_login(alice)
+    code = "def lambda_handler(event, context):\n    return {'greeting': 'a\\x00b'}\n"
+    response = check(client, code, submit=True)
+    assert response.status_code == 200
+    attempt = LabAttempt.objects.get(user=alice)
+    assert all("\x00" not in test["message"] for test in attempt.outcomes)
+    assert any("\\u0000" in test["message"] for test in response.json()["tests"])
