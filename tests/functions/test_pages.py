@@ -70,7 +70,8 @@ def test_list_query_count_is_fixed(client, alice):
     for i in range(1, 8):
         other = Function.objects.create(owner=alice, name=f"f{i}", runtime="python", code=HELLO)
         TestEvent.objects.create(function=other, name="e", body="{}")
-    assert _list_queries(client) == one == 3  # session, user, functions with their event counts
+    # session (none when sessions live in Redis), user, functions with their event counts
+    assert _list_queries(client) == one <= 3
 
 
 # --- A function's page ------------------------------------------------------------------------

@@ -27,17 +27,25 @@ return 0
 """
 
 # Sliding window: drop stamps older than the window, then admit if under the limit.
+# Admits ARGV[5] hits at once or none (a power tuning or a lab check spends one per run).
 RATE_SCRIPT = """
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
+local wanted = tonumber(ARGV[5])
 redis.call('zremrangebyscore', KEYS[1], '-inf', now - window)
 local count = redis.call('zcard', KEYS[1])
-if count >= limit then
-  local oldest = redis.call('zrange', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, tostring(tonumber(oldest[2]) + window - now)}
+if count + wanted > limit then
+  local index = count + wanted - limit - 1
+  if index < 0 then index = 0 end
+  local oldest = redis.call('zrange', KEYS[1], index, index, 'WITHSCORES')
+  local wait = window
+  if oldest[2] then wait = tonumber(oldest[2]) + window - now end
+  return {0, tostring(wait)}
 end
-redis.call('zadd', KEYS[1], now, ARGV[4])
+for i = 1, wanted do
+  redis.call('zadd', KEYS[1], now, ARGV[4] .. ':' .. i)
+end
 redis.call('pexpire', KEYS[1], math.ceil(window * 1000))
 return {1, '0'}
 """
@@ -81,10 +89,13 @@ class RedisRateLimiter:
         self.client, self.per_minute, self.prefix = client, per_minute, prefix
         self._script = client.register_script(RATE_SCRIPT)
 
-    def hit(self, user_key: str) -> None:
+    def hit(self, user_key: str, count: int = 1) -> None:
+        """Record ``count`` invocations (all or none), as the file-based RateLimiter does."""
+        if count < 1 or count > self.per_minute:
+            raise Throttled("rate", retry_after_s=self.WINDOW_S)
         admitted, wait = self._script(
             keys=[f"{self.prefix}:{user_key}"],
-            args=[time.time(), self.WINDOW_S, self.per_minute, uuid.uuid4().hex],
+            args=[time.time(), self.WINDOW_S, self.per_minute, uuid.uuid4().hex, count],
         )
         if not int(admitted):
             raise Throttled("rate", retry_after_s=max(1.0, float(wait)))

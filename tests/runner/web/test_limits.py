@@ -83,3 +83,15 @@ def test_rate_limit_is_shared_between_servers(client, prefix):
     assert throttled.value.kind == "rate"
     assert 1 <= throttled.value.retry_after_s <= 60
     machine_b.hit("bob")  # other users have their own budget
+
+
+def test_a_rate_limit_hit_can_count_several_runs_all_or_nothing(client, prefix):
+    limiter = RedisRateLimiter(client, 5, prefix=prefix)
+    limiter.hit("alice", count=3)
+    with pytest.raises(Throttled):
+        limiter.hit("alice", count=3)  # 6 > 5: refused whole, nothing recorded
+    limiter.hit("alice", count=2)  # exactly the 5
+    with pytest.raises(Throttled):
+        limiter.hit("alice")
+    with pytest.raises(Throttled):
+        limiter.hit("bob", count=6)  # more than a minute's worth can never be admitted
