@@ -353,17 +353,7 @@ class SandboxCgroup:
 
     def kill_all(self, wait_s: float = 2.0) -> bool:
         """SIGKILL whatever is still in the cgroup; True once it is empty."""
-        deadline = time.monotonic() + wait_s
-        while True:
-            pids = self.pids_in()
-            if not pids:
-                return True
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.002)
+        return _kill_until_empty(self.pids_in, wait_s)
 
     def remove(self) -> None:
         """Remove the cgroups; the tasks are gone, so this may finish in the background."""
@@ -474,21 +464,26 @@ class SandboxCgroupV2:
     def kill_all(self, wait_s: float = 2.0) -> bool:
         with contextlib.suppress(OSError):
             self._write("cgroup.kill", 1)  # Linux 5.14+: the kernel kills every task at once
-        deadline = time.monotonic() + wait_s
-        while True:
-            pids = self.pids_in()
-            if not pids:
-                return True
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.002)
+        return _kill_until_empty(self.pids_in, wait_s)
 
     def remove(self) -> None:
         if not _try_rmdir(self.group):
             _defer(self.group)
+
+
+def _kill_until_empty(pids_in, wait_s: float) -> bool:
+    """SIGKILL every task a group lists until it lists none (True) or ``wait_s`` passes."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        pids = pids_in()
+        if not pids:
+            return True
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
 
 
 def _try_rmdir(group: Path) -> bool:
