@@ -3,8 +3,6 @@ Save as / Rename / Duplicate / Delete and draft autosave, and the JSON API (/api
 
 from __future__ import annotations
 
-import dataclasses
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
@@ -331,7 +329,9 @@ def event_update(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
 # --- Invoking --------------------------------------------------------------------------------
 
 
-def invoke(request: HttpRequest, function: Function, event: object) -> tuple[Outcome, bool]:
+def invoke(
+    request: HttpRequest, function: Function, event: object, trigger: str = "console"
+) -> tuple[Outcome, bool]:
     """Run ``function`` with ``event`` through the execution seam; (outcome, cold)."""
     try:
         size = event_size(event)
@@ -344,11 +344,9 @@ def invoke(request: HttpRequest, function: Function, event: object) -> tuple[Out
     started: dict[str, bool] = {"cold": True}
 
     def run() -> runner.Invocation:
-        invocation, started["cold"] = execution.run(function, event, user=request.user)
-        if not started["cold"]:
-            # A warm start has no INIT phase: its REPORT has no Init Duration, as on Lambda.
-            report = {k: v for k, v in invocation.report.items() if k != "init_duration_ms"}
-            invocation = dataclasses.replace(invocation, report=report)
+        invocation, started["cold"] = execution.run(
+            function, event, user=request.user, trigger=trigger
+        )
         return invocation
 
     outcome = run_outcome(execution.request_for(function, event), run)
@@ -469,7 +467,7 @@ def api_invoke(request: HttpRequest, pk: int) -> HttpResponse:
     unknown = sorted(set(data) - {"event"})
     if unknown:
         return JsonResponse({"errors": {unknown[0]: f"Unknown field {unknown[0]!r}."}}, status=400)
-    outcome, _ = invoke(request, function, data.get("event", {}))
+    outcome, _ = invoke(request, function, data.get("event", {}), trigger="api")
     return json_outcome(outcome)
 
 

@@ -157,10 +157,10 @@ def test_invoke_answers_like_the_runner_plus_cold(client, alice, alice_fn, fake_
 def test_a_warm_run_has_no_init_duration(client, alice, alice_fn, fake_runner):
     client.force_login(alice)
 
-    def warm(function, event, *, user, force_cold=False):
-        return runner.invoke(runner.InvocationRequest("python", HELLO, event, 128, 3)), False
+    def warm(key, request, *, force_cold=False, limits=None):
+        return runner.invoke(request), False
 
-    with mock.patch("course.functions.execution.run", warm):
+    with mock.patch("course.functions.execution.invoke_warm", warm):
         body = send(client, "post", url(alice_fn, "/invoke"), {"event": {}}).json()
     assert body["cold"] is False
     assert "init_duration_ms" not in body["report"]
