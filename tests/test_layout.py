@@ -30,6 +30,8 @@ PURE = (
     "course.common",
     "course.lessons.markdown",
     "course.calculator.chart",
+    "course.functions.monitoring.stats",
+    "course.functions.monitoring.chart",
     "course.runner",  # the sandbox package; its web/ subpackage is the Django side
     "quizzes.grading",
     "quizzes.reports",
