@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "quizzes.teach.lti",
     "course.accounts",
     "course.functions",
+    "course.functions.schedules",
     "course.search",
     "course.glossary",
     "course",  # the project itself, for the sync_content command that sees every feature
