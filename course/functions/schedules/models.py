@@ -136,17 +136,22 @@ class Schedule(models.Model):
         _save_active(self, fields, now)
 
 
+def other_active(owner_id: int, function_id: int) -> str | None:
+    """The name of the learner's active schedule on another function, if any."""
+    return (
+        Schedule.objects.filter(owner_id=owner_id, active=True)
+        .exclude(function_id=function_id)
+        .values_list("function__name", flat=True)
+        .first()
+    )
+
+
 def _save_active(schedule: Schedule, fields: dict, now: datetime) -> None:
     """Apply ``fields`` to a schedule that is to be active; AlreadyScheduled when the learner has
     another. The check names it; the constraint decides when two requests race."""
     with transaction.atomic():
         Schedule.objects.filter(owner_id=schedule.owner_id).expire(now)
-        other = (
-            Schedule.objects.filter(owner_id=schedule.owner_id, active=True)
-            .exclude(function_id=schedule.function_id)
-            .values_list("function__name", flat=True)
-            .first()
-        )
+        other = other_active(schedule.owner_id, schedule.function_id)
         if other is not None:
             raise AlreadyScheduled(other)
         for name, value in fields.items():
