@@ -22,10 +22,13 @@ THREADS ?= 8
 # exit with the server, and Ctrl-C reaches both. See the README's "Warm starts".
 WARM_SOCKET ?= $${RUNNER_WARM_SOCKET:-var/runner/warm/warm.sock}
 WARM_DAEMON = $(BIN)/python -m course.runner.warm.daemon --socket $(WARM_SOCKET) --exit-with $$$$
+# The scheduler that runs saved functions on their schedules (course/functions/schedules), started
+# and stopped the same way. On SQLite only one runs per database file (it waits for another).
+SCHEDULER = $(MANAGE) run_scheduler --exit-with $$$$
 
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
-	$(WARM_DAEMON) & DJANGO_DEBUG=$${DJANGO_DEBUG:-1} exec $(MANAGE) runserver $(HOST):$(PORT)
+	$(WARM_DAEMON) & DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(SCHEDULER) & DJANGO_DEBUG=$${DJANGO_DEBUG:-1} exec $(MANAGE) runserver $(HOST):$(PORT)
 
 test: setup ## Set up everything and run every test (unit, sandbox, browser)
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest
@@ -52,7 +55,7 @@ serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files 
 	DJANGO_DEBUG=0 $(MANAGE) createcachetable
 	DJANGO_DEBUG=0 $(MANAGE) collectstatic --noinput -v0
 	DJANGO_DEBUG=0 $(MANAGE) sync_content
-	$(WARM_DAEMON) & DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
+	$(WARM_DAEMON) & DJANGO_DEBUG=0 $(SCHEDULER) & DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
 
 venv: $(STAMP)
 
