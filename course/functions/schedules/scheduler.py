@@ -49,19 +49,28 @@ def claim_due(now: datetime | None = None, limit: int = 50) -> list[Claim]:
     now = now or timezone.now()
     claims: list[Claim] = []
     with transaction.atomic():
-        # of=("self",): lock only schedule rows. On SQLite select_for_update is a no-op.
-        rows = list(
-            Schedule.objects.due(now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .only("id", "function_id", "expression", "anchor_at", "next_run_at", "expires_at")[
-                :limit
-            ]
-        )
+        rows = list(_due_rows(now, limit))
         for schedule in rows:
             claim = _claim_one(schedule, now)
             if claim is not None:
                 claims.append(claim)
     return claims
+
+
+def _due_rows(now: datetime, limit: int):
+    # of=("self",): lock only schedule rows. On SQLite select_for_update is a no-op.
+    return (
+        Schedule.objects.due(now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .only("id", "function_id", "expression", "anchor_at", "next_run_at", "expires_at")[:limit]
+    )
+
+
+def claim_plan(now: datetime | None = None, limit: int = 50) -> str:
+    """The database's plan for the claim query (EXPLAIN), for the tests and `make bench`: it
+    must use the schedule_due index, never scan the table."""
+    with transaction.atomic():
+        return _due_rows(now or timezone.now(), limit).explain()
 
 
 def _claim_one(schedule: Schedule, now: datetime) -> Claim | None:
