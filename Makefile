@@ -95,7 +95,7 @@ loadtest: venv ## Drive a running server (make serve) at HOST:PORT with wrk and 
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python -m tests.load.loadtest --url http://$(HOST):$(PORT)
 
-bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB result, a class of 500
+bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB result, a class of 500; the schedule claim plan
 	$(BIN)/python -m course.runner.bench --runs 30
 	$(BIN)/python -m course.runner.warm.bench --runs 30
 	$(BIN)/python -m tests.load.bench_warm
@@ -103,6 +103,7 @@ bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB resu
 	$(BIN)/python -m tests.load.bench_runner_load
 	$(BIN)/python -m tests.load.bench_big_results
 	$(BIN)/python -m tests.load.bench_labs
+	$(BIN)/python -m tests.load.bench_schedules
 
 pygments-css: venv ## Regenerate static/css/pygments.css (code colours) from course/lessons/markdown.py
 	DJANGO_DEBUG=1 $(MANAGE) pygments_css
