@@ -158,7 +158,11 @@ def _save_active(schedule: Schedule, fields: dict, now: datetime) -> None:
             setattr(schedule, name, value)
         try:
             with transaction.atomic():
-                schedule.save()
+                # Only these fields: a scheduler may have just counted a run on this row.
+                if schedule.pk:
+                    schedule.save(update_fields=[*fields, "updated_at"])
+                else:
+                    schedule.save()
         except IntegrityError:
             raise AlreadyScheduled(None) from None
 
