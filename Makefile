@@ -22,10 +22,13 @@ THREADS ?= 8
 # exit with the server, and Ctrl-C reaches both. See the README's "Warm starts".
 WARM_SOCKET ?= $${RUNNER_WARM_SOCKET:-var/runner/warm/warm.sock}
 WARM_DAEMON = $(BIN)/python -m course.runner.warm.daemon --socket $(WARM_SOCKET) --exit-with $$$$
+# The scheduler that runs saved functions on their schedules (course/functions/schedules), started
+# and stopped the same way. On SQLite only one runs per database file (it waits for another).
+SCHEDULER = $(MANAGE) run_scheduler --exit-with $$$$
 
 run: setup ## Set up everything and serve the site with SQLite at http://$(HOST):$(PORT)
 	@echo "Serving Cloud Compute Course at http://$(HOST):$(PORT)/"
-	$(WARM_DAEMON) & DJANGO_DEBUG=$${DJANGO_DEBUG:-1} exec $(MANAGE) runserver $(HOST):$(PORT)
+	$(WARM_DAEMON) & DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(SCHEDULER) & DJANGO_DEBUG=$${DJANGO_DEBUG:-1} exec $(MANAGE) runserver $(HOST):$(PORT)
 
 test: setup ## Set up everything and run every test (unit, sandbox, browser)
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest
@@ -52,7 +55,7 @@ serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files 
 	DJANGO_DEBUG=0 $(MANAGE) createcachetable
 	DJANGO_DEBUG=0 $(MANAGE) collectstatic --noinput -v0
 	DJANGO_DEBUG=0 $(MANAGE) sync_content
-	$(WARM_DAEMON) & DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
+	$(WARM_DAEMON) & DJANGO_DEBUG=0 $(SCHEDULER) & DJANGO_DEBUG=0 exec $(BIN)/gunicorn course.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --worker-class course.server.worker.ThreadWorker --graceful-timeout 20 --access-logfile -
 
 venv: $(STAMP)
 
@@ -92,7 +95,7 @@ loadtest: venv ## Drive a running server (make serve) at HOST:PORT with wrk and 
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python -m tests.load.loadtest --url http://$(HOST):$(PORT)
 
-bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB result, a class of 500
+bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB result, a class of 500; the schedule claim plan
 	$(BIN)/python -m course.runner.bench --runs 30
 	$(BIN)/python -m course.runner.warm.bench --runs 30
 	$(BIN)/python -m tests.load.bench_warm
@@ -100,6 +103,7 @@ bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB resu
 	$(BIN)/python -m tests.load.bench_runner_load
 	$(BIN)/python -m tests.load.bench_big_results
 	$(BIN)/python -m tests.load.bench_labs
+	$(BIN)/python -m tests.load.bench_schedules
 
 pygments-css: venv ## Regenerate static/css/pygments.css (code colours) from course/lessons/markdown.py
 	DJANGO_DEBUG=1 $(MANAGE) pygments_css

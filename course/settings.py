@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "course.accounts",
     "course.functions",
     "course.functions.monitoring",
+    "course.functions.schedules",
     "course.search",
     "course.glossary",
     "course",  # the project itself, for the sync_content command that sees every feature

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("course.labs.urls")),
     path("", include("course.functions.urls")),
     path("", include("course.functions.monitoring.urls")),
+    path("", include("course.functions.schedules.urls")),
     path("", include("course.search.urls")),
     path("", include("course.cheatsheet.urls")),
     path("", include("course.glossary.urls")),

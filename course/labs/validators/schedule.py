@@ -140,6 +140,90 @@ class Cron:
                                 yield moment
 
 
+@dataclass(frozen=True)
+class Recurrence:
+    """A valid rate() or cron() expression as a scheduler needs it: its fire times.
+
+    A rate counts from ``anchor`` (when the schedule was created, as EventBridge counts it); a
+    cron expression from the calendar. Used by the saved functions' scheduler
+    (course/functions/schedules), so the lab and the scheduler accept exactly the same text.
+    """
+
+    every_seconds: int | None = None
+    cron: Cron | None = None
+
+    def times(self, after: datetime, anchor: datetime | None = None) -> Iterator[datetime]:
+        """Fire times strictly after ``after``, ascending, up to the year 9999."""
+        after = _utc(after)
+        if self.cron is not None:
+            yield from self.cron.times(after)
+            return
+        assert self.every_seconds
+        step = timedelta(seconds=self.every_seconds)
+        anchor = _utc(anchor) if anchor is not None else after
+        steps = 1 if after < anchor else (after - anchor) // step + 1
+        # Whole seconds: timedelta overflows long before such values do.
+        if (anchor - _LAST_MOMENT).total_seconds() + steps * self.every_seconds > 0:
+            return
+        moment = anchor + step * steps
+        while moment <= _LAST_MOMENT:
+            yield moment
+            if (_LAST_MOMENT - moment) < step:
+                return
+            moment += step
+
+    def next_after(self, after: datetime, anchor: datetime | None = None) -> datetime | None:
+        return next(self.times(after, anchor), None)
+
+    def upcoming(
+        self, after: datetime, anchor: datetime | None = None, count: int = NEXT_COUNT
+    ) -> list[datetime]:
+        found = []
+        for moment in self.times(after, anchor):
+            found.append(moment)
+            if len(found) == count:
+                break
+        return found
+
+    def count_between(
+        self, start: datetime, end: datetime, anchor: datetime | None = None, limit: int = 100_000
+    ) -> int:
+        """How many fire times fall in [start, end) (at most ``limit``): windows a stopped
+        scheduler missed."""
+        start, end = _utc(start), _utc(end)
+        if end <= start:
+            return 0
+        if self.every_seconds is not None:
+            step = timedelta(seconds=self.every_seconds)
+            anchor = _utc(anchor) if anchor is not None else start
+            first = self.next_after(start - timedelta(microseconds=1), anchor)
+            if first is None or first >= end:
+                return 0
+            return min(limit, (end - first - timedelta(microseconds=1)) // step + 1)
+        found = 0
+        for moment in self.times(start - timedelta(seconds=1)):
+            if moment >= end or found >= limit:
+                break
+            if moment >= start:
+                found += 1
+        return found
+
+
+def recurrence(text: str) -> Recurrence:
+    """The fire times of a valid rate() or cron() expression; ValueError (EventBridge's message)
+    for anything else, including one-time at() schedules."""
+    result = validate(text)
+    if result.errors:
+        raise ValueError(result.errors[0].message)
+    kind = result.info["type"]
+    if kind == "rate":
+        return Recurrence(every_seconds=result.info["every_seconds"])
+    if kind == "cron":
+        inner = _EXPRESSION.fullmatch(text.strip()).group(2)  # type: ignore[union-attr]
+        return Recurrence(cron=parse_cron(inner.split()))
+    raise ValueError(INVALID + "A recurring schedule is rate(...) or cron(...), not at(...).")
+
+
 def aws_day_of_week(day: date) -> int:
     """1 = Sunday ... 7 = Saturday, as AWS cron counts."""
     return (day.weekday() + 1) % 7 + 1
