@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from pylti1p3.contrib.django import DjangoOIDCLogin
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
@@ -34,6 +33,8 @@ from quizzes.teach.lti.models import Platform, TargetKind
 log = logging.getLogger(__name__)
 SESSION_LAUNCHES = "lti_launch_ids"
 AUTH_BACKEND = "quizzes.auth.TeacherAwareBackend"
+# Fetch Metadata: what a browser says it loads the login into when that is a frame.
+FRAMED_DESTINATIONS = ("iframe", "frame")
 
 
 def refuse(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -65,12 +66,17 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
             "This platform is not registered with the course site (unknown issuer or client id). "
             "An administrator adds it with `manage.py lti_platform add`.",
         )
-    login_request = DjangoOIDCLogin(
+    login_request = tool.CookieCheckingOIDCLogin(
         request,
         tool.DatabaseToolConf(),
         session_service=tool.OneTimeNonceSessionService(request),
         launch_data_storage=tool.launch_storage(),
     )
+    if request.headers.get("Sec-Fetch-Dest") in FRAMED_DESTINATIONS:
+        # Loaded in the LMS's iframe, where the browser may drop our cookies: check first, as
+        # PyLTI1p3 documents, and offer a new window if they are blocked. (The check page's
+        # own continuation carries lti1p3_new_window, so it is not checked twice.)
+        login_request.enable_check_cookies()
     try:
         response = login_request.redirect(launch_url)
     except (OIDCException, LtiException) as error:
