@@ -26,7 +26,8 @@ class PlatformServer:
         public = JWK.from_pem(self.pem).export_public(as_dict=True)
         self.jwks = {"keys": [{**public, "kid": KID, "alg": "RS256", "use": "sig"}]}
         self.requests: list[dict] = []
-        self.members: list[dict] | object = []
+        self.members: list[dict] = []
+        self.membership_body = None  # an answer to send instead of the membership container
         # What the score and membership endpoints answer: a status, and a delay (a slow LMS).
         self.lineitems: list[dict] = []  # the gradebook columns the tool made
         self.score_status = 200
@@ -68,8 +69,12 @@ class PlatformServer:
                     if platform.members_status != 200:
                         self.send_error(platform.members_status)
                         return
+                    body = platform.membership_body or {
+                        "id": platform.url("/memberships"),
+                        "members": platform.members,
+                    }
                     self._json(
-                        {"id": platform.url("/memberships"), "members": platform.members},
+                        body,
                         "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
                     )
                 else:
