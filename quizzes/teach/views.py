@@ -117,7 +117,8 @@ def class_context(request: HttpRequest, classroom: Classroom, **extra) -> dict:
 @vary_on_headers("HX-Request")
 def class_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Join code, teachers and the progress matrix; htmx (sorting) gets the matrix alone."""
-    classroom = taught_class(request, pk)
+    # Its LMS link (quizzes/teach/lti), if any, comes in the same query: the LMS roster panel.
+    classroom = taught_class(request, pk, related=("lti",))
     if request.htmx:
         matrix = queries.progress_matrix(classroom, request.GET.get("sort"))
         return render(request, "teach/_matrix.html", {"classroom": classroom, "matrix": matrix})

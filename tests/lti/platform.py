@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -26,6 +27,12 @@ class PlatformServer:
         self.jwks = {"keys": [{**public, "kid": KID, "alg": "RS256", "use": "sig"}]}
         self.requests: list[dict] = []
         self.members: list[dict] = []
+        self.membership_body = None  # an answer to send instead of the membership container
+        # What the score and membership endpoints answer: a status, and a delay (a slow LMS).
+        self.lineitems: list[dict] = []  # the gradebook columns the tool made
+        self.score_status = 200
+        self.score_delay_s = 0.0
+        self.members_status = 200
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,9 +61,20 @@ class PlatformServer:
                 self._record()
                 if self.path == "/jwks":
                     self._json(platform.jwks)
-                elif self.path.startswith("/memberships"):
+                elif self.path.startswith("/lineitems?") or self.path == "/lineitems":
                     self._json(
-                        {"id": platform.url("/memberships"), "members": platform.members},
+                        platform.lineitems, "application/vnd.ims.lis.v2.lineitemcontainer+json"
+                    )
+                elif self.path.startswith("/memberships"):
+                    if platform.members_status != 200:
+                        self.send_error(platform.members_status)
+                        return
+                    body = platform.membership_body or {
+                        "id": platform.url("/memberships"),
+                        "members": platform.members,
+                    }
+                    self._json(
+                        body,
                         "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
                     )
                 else:
@@ -73,7 +91,15 @@ class PlatformServer:
                             "expires_in": 3600,
                         }
                     )
+                elif self.path == "/lineitems":
+                    item = {**json.loads(body), "id": platform.url("/lineitems/20")}
+                    platform.lineitems.append(item)
+                    self._json(item, "application/vnd.ims.lis.v2.lineitem+json")
                 elif self.path.endswith("/scores"):
+                    time.sleep(platform.score_delay_s)
+                    if platform.score_status != 200:
+                        self.send_error(platform.score_status)
+                        return
                     self._json({})
                 else:
                     self.send_error(404)
@@ -136,3 +162,27 @@ class PlatformServer:
         body.update(claims)
         body = {k: v for k, v in body.items() if v is not None}
         return jwt.encode(body, key or self.pem, algorithm="RS256", headers={"kid": KID})
+
+
+def login_step(client, lms):
+    response = client.get(
+        "/lti/login/",
+        {
+            "iss": lms.issuer,
+            "client_id": lms.client_id,
+            "login_hint": "hint-1",
+            "target_link_uri": "http://testserver/lti/launch/",
+        },
+    )
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == "/auth"
+    query = parse_qs(location.query)
+    assert query["redirect_uri"] == ["http://testserver/lti/launch/"]
+    return query["state"][0], query["nonce"][0]
+
+
+def launch(client, lms, **claims):
+    state, nonce = login_step(client, lms)
+    token = lms.id_token(nonce, **claims)
+    return client.post("/lti/launch/", {"id_token": token, "state": state}), token, state

@@ -2,67 +2,21 @@
 over HTTP from 127.0.0.1, scores and roster through the platform's endpoints."""
 
 import json
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.cache import cache
 from jwcrypto.jwk import JWK
 
 from quizzes.models import TEACHERS_GROUP, Quiz
 from quizzes.teach.lti import keys
-from quizzes.teach.lti.models import Deployment, LtiContext, Platform
-from tests.lti.platform import PlatformServer
+from quizzes.teach.lti.models import LtiContext
+from tests.lti.platform import launch, login_step
 
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
-
-
-@pytest.fixture
-def lms(db, tmp_path, settings):
-    settings.LTI_PRIVATE_KEY_FILE = tmp_path / "lti.pem"
-    keys.private_key_pem.cache_clear()
-    keys.public_key_pem.cache_clear()
-    cache.clear()
-    test_platform = PlatformServer()
-    platform = Platform.objects.create(
-        issuer=test_platform.issuer,
-        client_id=test_platform.client_id,
-        auth_url=test_platform.url("/auth"),
-        token_url=test_platform.url("/token"),
-        keyset_url=test_platform.url("/jwks"),
-    )
-    Deployment.objects.create(platform=platform, deployment_id=test_platform.deployment_id)
-    yield test_platform
-    test_platform.close()
-    keys.private_key_pem.cache_clear()
-    keys.public_key_pem.cache_clear()
-
-
-def login_step(client, lms):
-    response = client.get(
-        "/lti/login/",
-        {
-            "iss": lms.issuer,
-            "client_id": lms.client_id,
-            "login_hint": "hint-1",
-            "target_link_uri": "http://testserver/lti/launch/",
-        },
-    )
-    assert response.status_code == 302
-    location = urlsplit(response["Location"])
-    assert location.path == "/auth"
-    query = parse_qs(location.query)
-    assert query["redirect_uri"] == ["http://testserver/lti/launch/"]
-    return query["state"][0], query["nonce"][0]
-
-
-def launch(client, lms, **claims):
-    state, nonce = login_step(client, lms)
-    token = lms.id_token(nonce, **claims)
-    return client.post("/lti/launch/", {"id_token": token, "state": state}), token, state
 
 
 def test_good_launch_signs_in_a_new_learner_and_opens_the_quiz(client, lms):

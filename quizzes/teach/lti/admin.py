@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from quizzes.teach.lti.models import Deployment, LtiContext, LtiUser, Platform, ResourceLink
+from quizzes.teach.lti.models import (
+    Deployment,
+    LtiContext,
+    LtiUser,
+    PendingScore,
+    Platform,
+    ResourceLink,
+)
 
 
 class DeploymentInline(admin.TabularInline):
@@ -31,3 +38,12 @@ class LtiUserAdmin(admin.ModelAdmin):
 class ResourceLinkAdmin(admin.ModelAdmin):
     list_display = ["__str__", "context", "kind", "target"]
     raw_id_fields = ["learners"]
+
+
+@admin.register(PendingScore)
+class PendingScoreAdmin(admin.ModelAdmin):
+    """Scores an LMS has not taken yet: why (last_error) and how often it was tried."""
+
+    list_display = ["__str__", "tries", "last_error", "updated_at"]
+    raw_id_fields = ["link", "learner"]
+    readonly_fields = ["updated_at"]

@@ -132,3 +132,28 @@ class ResourceLink(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.resource_link_id
+
+
+class PendingScore(models.Model):
+    """A score the LMS did not take (an error, a timeout): kept so it is sent again, by the
+    next submission of the same placement or by `manage.py lti_scores retry`. The learner's
+    result is ours either way; this row only remembers what the gradebook still lacks. One row
+    per placement and learner: a newer score replaces an older one waiting to be sent."""
+
+    link = models.ForeignKey(ResourceLink, on_delete=models.CASCADE, related_name="pending")
+    learner = models.ForeignKey(LtiUser, on_delete=models.CASCADE, related_name="pending_scores")
+    score_given = models.FloatField()
+    score_maximum = models.FloatField()
+    scored_at = models.DateTimeField(help_text="When the learner submitted (the score's time).")
+    tries = models.PositiveIntegerField(default=1)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "learner"], name="one_pending_score_per_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score_given}/{self.score_maximum} for {self.learner} on {self.link}"

@@ -11,9 +11,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from pylti1p3.exception import LtiServiceException
+from pylti1p3.names_roles import NamesRolesProvisioningService
+from pylti1p3.service_connector import ServiceConnector
 
 from course.common.text import contains_nul
 from quizzes.models import TEACHERS_GROUP, Classroom, Enrollment
+from quizzes.teach.lti import tool
 from quizzes.teach.lti.models import LtiContext, LtiUser, Platform, ResourceLink, TargetKind
 
 log = logging.getLogger(__name__)
@@ -204,12 +208,79 @@ def link_resource(context: LtiContext, claims: dict, lti_user: LtiUser, instruct
     return link
 
 
+class RosterUnavailable(Exception):
+    """The LMS did not give the roster; said in words a teacher can act on."""
+
+
+NRPS_VERSIONS = ["2.0"]
+
+
+def fetch_roster(context: LtiContext) -> list:
+    """Every member the LMS lists for this course, from the NRPS endpoint its last launch named
+    (all pages). Raises RosterUnavailable and writes nothing."""
+    if not context.memberships_url:
+        raise RosterUnavailable(
+            "The LMS has not offered this course's roster yet: turn on Names and Role "
+            "Provisioning for the tool in the LMS, then open the course from the LMS once."
+        )
+    connector = ServiceConnector(tool.registration_for(context.platform), tool.http_session())
+    service = NamesRolesProvisioningService(
+        connector,
+        {"context_memberships_url": context.memberships_url, "service_versions": NRPS_VERSIONS},
+    )
+    try:
+        members = _all_pages(service, context.memberships_url)
+    except LtiServiceException as error:
+        status = error.response.status_code
+        log.warning("LTI roster of %s refused: %s", context, error)
+        raise RosterUnavailable(
+            f"The LMS refused to send the roster (HTTP {status}). Nothing was changed; try again "
+            "later, or check that the tool may read the course's members in the LMS."
+        ) from None
+    except Exception as error:  # timeouts, refused connections, answers that are not JSON
+        log.warning("LTI roster of %s not fetched: %r", context, error)
+        raise RosterUnavailable(
+            "The LMS could not be reached or did not answer with a roster. Nothing was changed; "
+            "try again in a moment."
+        ) from None
+    if members is None:
+        raise RosterUnavailable(
+            "The LMS answered with something that is not a membership list. Nothing was changed."
+        )
+    return members
+
+
+MAX_ROSTER_PAGES = 200
+
+
+def _all_pages(service: NamesRolesProvisioningService, url: str) -> list | None:
+    """Every page of the membership container; None when a page is not one. PyLTI1p3's
+    get_members reads a page without "members" as an empty roster, which would empty the class;
+    here such an answer changes nothing."""
+    members: list = []
+    for _ in range(MAX_ROSTER_PAGES):
+        page = service.get_nrps_data(url)
+        body = page.get("body")
+        if not isinstance(body, dict) or not isinstance(body.get("members"), list):
+            return None
+        members.extend(body["members"])
+        url = page.get("next_page_url")
+        if not url:
+            return members
+    return None  # a next-page chain that does not end
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.email or user.username
+
+
 def sync_roster(context: LtiContext, members: list[dict]) -> dict:
     """The class's students and teachers from the NRPS membership list: members the LMS lists
     as active get accounts (on first sight) and their place; removed or inactive learners leave
-    the class. Returns counts."""
+    the class. Returns counts, and the names of who joined and who left."""
     platform = context.platform
     added = removed = 0
+    added_names: list[str] = []
     keep_students = set()
     with transaction.atomic():
         for member in members:
@@ -232,12 +303,21 @@ def sync_roster(context: LtiContext, members: list[dict]) -> dict:
                 place_in_class(context, link.user, True)
             else:
                 keep_students.add(link.user_id)
-                added += context.classroom.enroll(link.user)
+                if context.classroom.enroll(link.user):
+                    added += 1
+                    added_names.append(_name(link.user))
         # Only LMS-made accounts leave: someone who joined by code stays.
         leaving = Enrollment.objects.filter(
             classroom=context.classroom, student__lti_links__platform=platform
         ).exclude(student_id__in=keep_students)
+        removed_names = sorted(_name(e.student) for e in leaving.select_related("student"))
         removed, _ = leaving.delete()
         context.synced_at = timezone.now()
         context.save(update_fields=["synced_at"])
-    return {"members": len(members), "added": added, "removed": removed}
+    return {
+        "members": len(members),
+        "added": added,
+        "removed": removed,
+        "added_names": sorted(added_names),
+        "removed_names": removed_names,
+    }

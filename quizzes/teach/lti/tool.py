@@ -3,9 +3,12 @@ in the shared cache, nonces that can be used once, and HTTP calls with a timeout
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import requests
 from django.core.cache import cache
-from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch
+from django.template.loader import render_to_string
+from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.deployment import Deployment as LibDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.session import SessionService
@@ -88,6 +91,42 @@ class OneTimeNonceSessionService(SessionService):
     def check_nonce(self, nonce: str) -> bool:
         key = self.data_storage._prepare_key(self._get_key("nonce", nonce))
         return bool(cache.delete(key))
+
+
+# The OIDC login parameters the cookie check carries into the new window (PyLTI1p3's own list).
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "lti_deployment_id",
+    "client_id",
+)
+
+
+class CookieCheckingOIDCLogin(DjangoOIDCLogin):
+    """PyLTI1p3's documented answer to browsers that block third-party cookies: with
+    enable_check_cookies() the login first serves a page that tries to set a cookie; if it can,
+    the login carries on in the frame, else the learner is offered the same login in a new
+    window (first-party there, so the state cookie comes back). The library's page is inline
+    script and style, which our CSP forbids; this renders the same protocol (the parameters plus
+    lti1p3_new_window=1) from a template and a static script, and works without JS too."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.django_request = request
+        super().__init__(request, *args, **kwargs)
+
+    def get_cookies_allowed_js_check(self) -> str:
+        params = {"lti1p3_new_window": "1"}
+        for name in LOGIN_PARAMS:
+            value = self._get_request_param(name)
+            if value:
+                params[name] = value
+        request = self.django_request
+        continue_url = f"{request.path}?{urlencode(params)}"
+        return render_to_string(
+            "lti/cookie_check.html", {"continue_url": continue_url}, request=request
+        )
 
 
 def launch_storage() -> DjangoCacheDataStorage:

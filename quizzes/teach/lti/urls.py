@@ -8,4 +8,5 @@ urlpatterns = [
     path("lti/login/", views.oidc_login, name="login"),
     path("lti/launch/", views.launch, name="launch"),
     path("lti/deep-link/", views.deep_link, name="deep_link"),
+    path("teach/classes/<int:pk>/lms-roster/", views.sync_roster, name="sync_roster"),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,7 +19,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from pylti1p3.contrib.django import DjangoOIDCLogin
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
@@ -26,14 +26,17 @@ from pylti1p3.lineitem import LineItem
 from course.labs.models import Lab
 from course.lessons.models import Lesson
 from quizzes.models import Quiz
+from quizzes.teach.access import taught_class, teacher_required
 from quizzes.teach.lti import keys, services, tool
 from quizzes.teach.lti.forms import DeepLinkForm
 from quizzes.teach.lti.middleware import remember_frame_origins
-from quizzes.teach.lti.models import Platform, TargetKind
+from quizzes.teach.lti.models import LtiContext, Platform, TargetKind
 
 log = logging.getLogger(__name__)
 SESSION_LAUNCHES = "lti_launch_ids"
 AUTH_BACKEND = "quizzes.auth.TeacherAwareBackend"
+# Fetch Metadata: what a browser says it loads the login into when that is a frame.
+FRAMED_DESTINATIONS = ("iframe", "frame")
 
 
 def refuse(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -65,12 +68,17 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
             "This platform is not registered with the course site (unknown issuer or client id). "
             "An administrator adds it with `manage.py lti_platform add`.",
         )
-    login_request = DjangoOIDCLogin(
+    login_request = tool.CookieCheckingOIDCLogin(
         request,
         tool.DatabaseToolConf(),
         session_service=tool.OneTimeNonceSessionService(request),
         launch_data_storage=tool.launch_storage(),
     )
+    if request.headers.get("Sec-Fetch-Dest") in FRAMED_DESTINATIONS:
+        # Loaded in the LMS's iframe, where the browser may drop our cookies: check first, as
+        # PyLTI1p3 documents, and offer a new window if they are blocked. (The check page's
+        # own continuation carries lti1p3_new_window, so it is not checked twice.)
+        login_request.enable_check_cookies()
     try:
         response = login_request.redirect(launch_url)
     except (OIDCException, LtiException) as error:
@@ -138,7 +146,7 @@ def launch(request: HttpRequest) -> HttpResponse:
             response = render(request, "lti/deep_link.html", {"form": form})
     else:
         if context is not None and instructor and context.memberships_url:
-            _sync_roster(message_launch, context)
+            _sync_roster(context)
         link = None
         if context is not None:
             link = services.link_resource(context, claims, lti_user, instructor)
@@ -149,13 +157,14 @@ def launch(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _sync_roster(message_launch, context) -> None:
-    """On a teacher's launch: the LMS roster into the class. A failing platform is logged;
-    the teacher still gets in."""
+def _sync_roster(context) -> None:
+    """On a teacher's launch: the LMS roster into the class, fetched as the "Sync roster" button
+    does (so an answer that is not a roster empties nothing). A failing platform is logged; the
+    teacher still gets in."""
     try:
-        members = message_launch.get_nrps().get_members()
-    except Exception:
-        log.exception("LTI roster of %s not synced", context)
+        members = services.fetch_roster(context)
+    except services.RosterUnavailable as problem:
+        log.warning("LTI roster of %s not synced at launch: %s", context, problem)
         return
     services.sync_roster(context, members)
 
@@ -208,3 +217,46 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     parts = urlsplit(return_url)
     response.lti_form_action = f"{parts.scheme}://{parts.netloc}"
     return response
+
+
+# --- Teachers: the roster on demand --------------------------------------------------------------
+
+
+def _roster_summary(result: dict) -> str:
+    parts = [f"Roster synced from the LMS: {result['members']} member(s) listed"]
+    if result["added_names"]:
+        parts.append(f"joined: {', '.join(result['added_names'])}")
+    if result["removed_names"]:
+        parts.append(f"removed from the class: {', '.join(result['removed_names'])}")
+    if not result["added_names"] and not result["removed_names"]:
+        parts.append("no changes")
+    return "; ".join(parts) + "."
+
+
+@require_POST
+@teacher_required
+def sync_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    """The class's roster from the LMS now, through the NRPS endpoint its last launch named
+    (launches sync it too, but only when a teacher launches). The LMS failing changes nothing."""
+    classroom = taught_class(request, pk)
+    lti_context = LtiContext.objects.select_related("platform").filter(classroom=classroom).first()
+    status, note, error = 200, "", ""
+    if lti_context is None:
+        status, error = 400, "This class is not linked to an LMS course, so it has no LMS roster."
+    elif classroom.is_archived:
+        status, error = 400, f"{classroom.name} is archived, so it is read-only."
+    else:
+        try:
+            members = services.fetch_roster(lti_context)
+        except services.RosterUnavailable as problem:
+            status, error = 502, str(problem)
+        else:
+            note = _roster_summary(services.sync_roster(lti_context, members))
+    if request.htmx and lti_context is not None:
+        # Swapped in place; a problem is a 200 so that htmx shows it.
+        context = {"classroom": classroom, "lti": lti_context, "note": note, "error": error}
+        return render(request, "lti/_roster.html", context)
+    if error:
+        return render(request, "quizzes/problem.html", {"message": error}, status=status)
+    messages.success(request, note)
+    return redirect(classroom.get_absolute_url() + "#lms-roster")
