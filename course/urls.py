@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("quizzes.urls")),
     path("", include("course.labs.urls")),
     path("", include("course.functions.urls")),
+    path("", include("course.functions.endpoints.urls")),
     path("", include("course.search.urls")),
     path("", include("course.cheatsheet.urls")),
     path("", include("course.glossary.urls")),
