@@ -35,7 +35,6 @@ from course.lessons.reads import COOKIE_NAME as READS_COOKIE
 from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
 from course.runner.web.limits import endpoint_limiters
 from course.runner.web.views import event_size, read_body
-from quizzes.teach.lti.middleware import FRAME_COOKIE
 
 # HTTP APIs give a Lambda integration at most 30 s; here the site's longest function timeout
 # caps it too (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
@@ -53,7 +52,7 @@ def site_cookies() -> frozenset[str]:
             settings.CSRF_COOKIE_NAME,
             settings.LANGUAGE_COOKIE_NAME,
             "messages",  # django.contrib.messages' cookie storage
-            FRAME_COOKIE,
+            "lti_frame",  # quizzes.teach.lti.middleware.FRAME_COOKIE (course imports no quizzes)
             READS_COOKIE,
         }
     )
