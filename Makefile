@@ -99,6 +99,7 @@ bench: setup ## The runner's overhead, pages while 20 functions run, a 6 MB resu
 	$(BIN)/python -m course.runner.bench --runs 30
 	$(BIN)/python -m course.runner.warm.bench --runs 30
 	$(BIN)/python -m tests.load.bench_warm
+	$(BIN)/python -m tests.load.bench_endpoints
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest -q -s -p no:cacheprovider -m bench
 	$(BIN)/python -m tests.load.bench_runner_load
 	$(BIN)/python -m tests.load.bench_big_results

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "course.functions",
     "course.functions.monitoring",
     "course.functions.schedules",
+    "course.functions.endpoints",
     "course.search",
     "course.glossary",
     "course",  # the project itself, for the sync_content command that sees every feature
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "course.server.middleware.StaticFilesMiddleware",  # WhiteNoise
+    # Outside every middleware that sets cookies or CSP: /fn/ answers are learner content.
+    "course.functions.endpoints.middleware.endpoint_responses",
     "quizzes.teach.lti.middleware.lti_frame_policy",  # outside sessions: sees their cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -239,3 +242,7 @@ RUNNER_MAX_TIMEOUT_S = envint("RUNNER_MAX_TIMEOUT_S", 10, minimum=1)
 RUNNER_MAX_CONCURRENCY = envint("RUNNER_MAX_CONCURRENCY", os.cpu_count() or 1, minimum=1)
 RUNNER_RATE_PER_MINUTE = envint("RUNNER_RATE_PER_MINUTE", 30, minimum=1)
 RUNNER_STATE_DIR = Path(os.environ.get("RUNNER_STATE_DIR", VAR_DIR / "runner"))
+# Functions' HTTP endpoints (course/functions/endpoints): site-wide requests a minute per
+# endpoint and per client address, on top of each endpoint's own usage plan.
+ENDPOINT_RATE_PER_MINUTE = envint("ENDPOINT_RATE_PER_MINUTE", 120, minimum=1)
+ENDPOINT_ADDRESS_RATE_PER_MINUTE = envint("ENDPOINT_ADDRESS_RATE_PER_MINUTE", 120, minimum=1)

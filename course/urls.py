@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("course.functions.urls")),
     path("", include("course.functions.monitoring.urls")),
     path("", include("course.functions.schedules.urls")),
+    path("", include("course.functions.endpoints.urls")),
     path("", include("course.search.urls")),
     path("", include("course.cheatsheet.urls")),
     path("", include("course.glossary.urls")),

@@ -35,6 +35,8 @@ PURE = (
     "course.runner",  # the sandbox package; its web/ subpackage is the Django side
     "quizzes.grading",
     "quizzes.reports",
+    "course.functions.endpoints.routes",
+    "course.functions.endpoints.gateway",
 )
 NOT_PURE = ("course.runner.web",)
 

@@ -133,3 +133,30 @@ def limiters():
         settings.RUNNER_RATE_PER_MINUTE,
         settings.RUNNER_MAX_TIMEOUT_S,
     )
+
+
+@cache
+def _endpoint_limiters(state_dir: str, redis_url: str, per_endpoint: int, per_address: int):
+    if redis_url:
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        return (
+            RedisRateLimiter(client, per_endpoint, prefix="course:endpoint:rate"),
+            RedisRateLimiter(client, per_address, prefix="course:endpoint:address"),
+        )
+    return (
+        runner.RateLimiter(Path(state_dir) / "endpoint-rate", per_endpoint),
+        runner.RateLimiter(Path(state_dir) / "endpoint-address", per_address),
+    )
+
+
+def endpoint_limiters():
+    """The site-wide limits on HTTP endpoints, on top of each endpoint's usage plan: requests a
+    minute per endpoint, and per client address (across endpoints). Same limiter, new keys."""
+    return _endpoint_limiters(
+        str(settings.RUNNER_STATE_DIR),
+        settings.REDIS_URL,
+        settings.ENDPOINT_RATE_PER_MINUTE,
+        settings.ENDPOINT_ADDRESS_RATE_PER_MINUTE,
+    )
