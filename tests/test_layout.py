@@ -30,6 +30,7 @@ PURE = (
     "course.common",
     "course.lessons.markdown",
     "course.calculator.chart",
+    "course.functions.tuning_chart",
     "course.runner",  # the sandbox package; its web/ subpackage is the Django side
     "quizzes.grading",
     "quizzes.reports",
