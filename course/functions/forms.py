@@ -159,6 +159,7 @@ class TuningForm(forms.Form):
         initial=DEFAULT_RUNS,
         min_value=2,
         max_value=power.MAX_RUNS,
+        help_text=f"2 to {power.MAX_RUNS}: the first is cold, the rest warm.",
         error_messages={
             "required": f"Give the number of runs at each size, 2 to {power.MAX_RUNS}.",
             "invalid": f"Give the number of runs at each size as a whole number, "

@@ -20,6 +20,7 @@ from course.runner.warm.power import _one_at_a_time
 from course.runner.web.limits import sandbox_limits
 from tests.conftest import require_tool
 from tests.functions.conftest import HELLO
+from tests.test_form_fields import assert_errors_tied, check_described_by
 
 HX = {"HX-Request": "true"}
 
@@ -120,6 +121,7 @@ def test_form_offers_the_events_and_the_sizes_up_to_the_maximum(client, fn, engi
     checked = re.findall(r'name="memory_sizes" value="(\d+)"[^>]*checked', page)
     assert checked == ["128", "256", "512", "1024"]
     assert 'name="runs"' in page and 'value="5"' in page
+    assert check_described_by(page) >= 2  # the sizes' and the runs' help
     assert "Result" not in page  # nothing ran
     engine.assert_not_called()
 
@@ -148,7 +150,9 @@ def test_bad_input_is_explained_and_runs_nothing(client, fn, engine, data, field
     response = client.post(url(fn), data)
     assert response.status_code == 400
     page = response.content.decode()
-    assert words in page and 'class="field-error"' in page
+    assert words in page
+    # The error is tied to its input (or the sizes' fieldset) by aria-describedby.
+    assert_errors_tied(page)
     assert "Result" not in page
     engine.assert_not_called()
 
