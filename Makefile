@@ -15,7 +15,7 @@ SYSTEM_TOOLS := bwrap:bubblewrap chromium:chromium chromedriver:chromium-driver 
 WORKERS ?= 3
 THREADS ?= 8
 
-.PHONY: run test test-fast test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean pygments-css editor
+.PHONY: node24 run test test-fast test-postgres services serve loadtest bench setup venv system-deps migrate content lint format clean pygments-css editor
 
 # The warm runner daemon (course/runner/warm/daemon.py) is started by `run` and `serve` in the
 # same shell as the server: --exit-with $$$$ (that shell, which then execs the server) makes it
@@ -37,7 +37,15 @@ test: setup ## Set up everything and run every test (unit, sandbox, browser)
 test-fast: venv ## Unit and view tests only, for quick iteration
 	DJANGO_DEBUG=0 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not e2e and not sandbox and not server and not bench"
 
-setup: system-deps venv migrate content
+setup: system-deps node24 venv migrate content
+
+# Node.js 24 for the runner's nodejs24 runtime (Lambda's nodejs24.x): Debian bookworm has only
+# 18, so it comes from PyPI (course/runner/install_node.py: pinned by hash, read-only, under /usr
+# where the sandbox sees it). Without root it says how, and the runner shows it as not installed.
+node24: venv
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python -m course.runner.install_node; \
+	elif [ ! -x /usr/local/lib/course-runtimes/node24/bin/node ]; then \
+	  echo "Node.js 24 is not installed: sudo $(BIN)/python -m course.runner.install_node"; fi
 
 services: ## Start throwaway PostgreSQL and Redis servers for the scale-out tests
 	@bash tests/services/postgres.sh start >/dev/null
@@ -48,7 +56,7 @@ test-postgres: setup services ## The whole suite again on PostgreSQL, with Redis
 	  REDIS_URL=$$(bash tests/services/redis.sh start) TEST_SERVICES=1 \
 	  $(BIN)/python -m pytest -p no:cacheprovider
 
-serve: system-deps venv ## Production server: gunicorn, DEBUG off, static files collected
+serve: system-deps node24 venv ## Production server: gunicorn, DEBUG off, static files collected
 	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: DJANGO_SECRET_KEY is not set. Set it to a long random string, e.g. export DJANGO_SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"; exit 1; }
 	@test -n "$$DJANGO_ALLOWED_HOSTS" || { echo "make serve: DJANGO_ALLOWED_HOSTS is not set. List the host names the site answers to, e.g. export DJANGO_ALLOWED_HOSTS=course.example.org"; exit 1; }
 	DJANGO_DEBUG=0 $(MANAGE) migrate --noinput -v0

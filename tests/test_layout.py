@@ -32,6 +32,7 @@ PURE = (
     "course.calculator.chart",
     "course.functions.monitoring.stats",
     "course.functions.monitoring.chart",
+    "course.functions.tuning_chart",
     "course.runner",  # the sandbox package; its web/ subpackage is the Django side
     "quizzes.grading",
     "quizzes.reports",

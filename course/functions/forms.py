@@ -10,6 +10,8 @@ from django import forms
 
 from course.common.text import NUL_MESSAGE, contains_nul
 from course.functions.models import CONFIG_FIELDS, MAX_TEST_EVENTS, Function, TestEvent
+from course.runner.warm import power
+from course.runner.warm.tuning import DEFAULT_MEMORY_SIZES, DEFAULT_RUNS
 from course.runner.web.forms import (
     MAX_EVENT_BYTES,
     AsSent,
@@ -134,6 +136,68 @@ class TestEventForm(forms.Form):
         if self.instance is None and self.function.test_events.count() >= MAX_TEST_EVENTS:
             raise forms.ValidationError(TOO_MANY_EVENTS)
         return cleaned
+
+    def messages_by_field(self) -> dict[str, str]:
+        return {name: printable(errors[0]) for name, errors in self.errors.items()}
+
+
+class TuningForm(forms.Form):
+    """The power tuning page's choices: one of the function's saved test events (or ``{}``), the
+    memory sizes to try and the runs at each. The bounds are the engine's
+    (course/runner/warm/power.py), which checks them again: this form only says it first, in
+    words fit for the page."""
+
+    event = forms.ChoiceField(required=False, label="Test event")
+    memory_sizes = forms.TypedMultipleChoiceField(
+        coerce=int,
+        label="Memory sizes (MB)",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one memory size to try."},
+    )
+    runs = forms.IntegerField(
+        label="Runs at each size",
+        initial=DEFAULT_RUNS,
+        min_value=2,
+        max_value=power.MAX_RUNS,
+        help_text=f"2 to {power.MAX_RUNS}: the first is cold, the rest warm.",
+        error_messages={
+            "required": f"Give the number of runs at each size, 2 to {power.MAX_RUNS}.",
+            "invalid": f"Give the number of runs at each size as a whole number, "
+            f"2 to {power.MAX_RUNS}.",
+            "min_value": "Give at least 2 runs at each size: the first starts a new execution "
+            "environment (a cold start, reported apart), and the warm runs after it are what "
+            "the durations are measured from.",
+            "max_value": f"At most {power.MAX_RUNS} runs at each size, so that a tuning "
+            "finishes within a minute.",
+        },
+    )
+
+    def __init__(self, data=None, *, events, function_memory_mb: int, max_memory_mb: int):
+        super().__init__(data)
+        self.events = {str(event.pk): event for event in events}
+        self.fields["event"].choices = [("", "Empty event: {}")] + [
+            (key, event.name) for key, event in self.events.items()
+        ]
+        defaults = [m for m in DEFAULT_MEMORY_SIZES if m <= max_memory_mb]
+        own = [function_memory_mb] if function_memory_mb <= max_memory_mb else []
+        offered = sorted({*defaults, *own})
+        self.fields["memory_sizes"].choices = [
+            (m, f"{m:,} MB (this function's)" if m == function_memory_mb else f"{m:,} MB")
+            for m in offered
+        ]
+        self.fields["memory_sizes"].error_messages["invalid_choice"] = (
+            f"Choose memory sizes from the list: Lambda's 128 MB and up, to this site's maximum "
+            f"of {max_memory_mb:,} MB."
+        )
+        self.fields["memory_sizes"].initial = defaults
+        self.max_memory_mb = max_memory_mb
+        if self.events:
+            self.fields["event"].initial = next(iter(self.events))
+
+    def event_body(self) -> object:
+        """The chosen event as JSON (a saved event was validated when it was saved)."""
+        chosen = self.events.get(self.cleaned_data.get("event") or "")
+        return {} if chosen is None else parse_json(chosen.body, "The event")
 
     def messages_by_field(self) -> dict[str, str]:
         return {name: printable(errors[0]) for name, errors in self.errors.items()}

@@ -13,7 +13,7 @@ from django.conf import settings
 from course import runner
 from course.functions import execution
 from course.functions.models import Function
-from course.runner.warm import WarmKey, power
+from course.runner.warm import TuningResult, WarmKey, power
 from course.runner.web.limits import limiters, sandbox_limits
 
 
@@ -24,6 +24,13 @@ class TuningRefused(Exception):
 
 
 def tune_function(function: Function, event: object, *, user, memory_sizes, runs) -> dict:
+    """The tuning as the JSON API answers it (``POST /api/functions/<id>/tune``)."""
+    return tune(function, event, user=user, memory_sizes=memory_sizes, runs=runs).as_dict()
+
+
+def tune(function: Function, event: object, *, user, memory_sizes, runs) -> TuningResult:
+    """The whole result, for the tuning page: also each size's cold start and the sizes that
+    failed, which the JSON contract leaves out. Raises TuningRefused."""
     if memory_sizes is not None and (
         not isinstance(memory_sizes, list)
         or not memory_sizes
@@ -67,4 +74,4 @@ def tune_function(function: Function, event: object, *, user, memory_sizes, runs
         raise TuningRefused(
             503, {"errorType": "ServiceUnavailable", "reason": unavailable.reason}
         ) from None
-    return result.as_dict()
+    return result

@@ -16,6 +16,7 @@ urlpatterns = [
     path("functions/<int:pk>/events/", views.event_create, name="event_create"),
     path("functions/<int:pk>/events/<int:event_pk>", views.event_update, name="event_update"),
     path("functions/<int:pk>/invoke", views.invoke_form, name="invoke"),
+    path("functions/<int:pk>/tuning", views.tuning_page, name="tuning"),
     path("tools/function-runner/draft", views.save_draft, name="draft"),
     path("api/functions/", views.api_functions, name="api_list"),
     path("api/functions/<int:pk>", views.api_function, name="api_detail"),

@@ -3,6 +3,7 @@ Save as / Rename / Duplicate / Delete and draft autosave, and the JSON API (/api
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
@@ -23,10 +24,12 @@ from course.functions.forms import (
     FunctionForm,
     RenameForm,
     TestEventForm,
+    TuningForm,
     event_name_taken,
     name_taken,
 )
 from course.functions.models import Function, FunctionVersion, TestEvent
+from course.functions.tuning_chart import build_chart
 from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
 from course.runner.web.views import (
     EVENT_TOO_LARGE,
@@ -378,6 +381,75 @@ def invoke_form(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "functions/_invoke_result.html", context)
     return render(request, "functions/detail.html", context, status=outcome.status)
+
+
+# --- Power tuning ----------------------------------------------------------------------------
+
+
+def _refusal_message(status: int, body: dict) -> str:
+    """One sentence for a refused tuning (tuning.TuningRefused's body, made for the JSON API)."""
+    if "errorMessage" in body:
+        return body["errorMessage"]
+    if "reason" in body:
+        return f"The sandbox that runs functions is unavailable here: {body['reason']}"
+    errors = body.get("errors") or {}
+    message = next(iter(errors.values()), "The tuning could not run.")
+    if status == 409:
+        return f"Not started: {message}. Wait for it to finish, then try again."
+    if status == 503 and "failed" in message:
+        return (
+            f"No result: {message}. Invoke it with this event on its page to see the error, "
+            "fix it in the runner, then tune again."
+        )
+    if status == 503:
+        return f"Stopped: {message}. Try fewer sizes or runs, or a shorter timeout."
+    return f"Not started: {message}."
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@login_required
+def tuning_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Power tuning, on a page: the choices, then the chart, the table and the recommendation.
+    Nothing is stored: a tuning is a measurement, shown once (the JSON API answers the same)."""
+    function = _owned(request, pk)
+    events = list(function.test_events.all())
+    form = TuningForm(
+        request.POST if request.method == "POST" else None,
+        events=events,
+        function_memory_mb=function.memory_mb,
+        max_memory_mb=settings.RUNNER_MAX_MEMORY_MB,
+    )
+    status, chart, refusal = 200, None, ""
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            try:
+                result = tuning.tune(
+                    function, form.event_body(), user=request.user,
+                    memory_sizes=form.cleaned_data["memory_sizes"], runs=form.cleaned_data["runs"],
+                )  # fmt: skip
+            except tuning.TuningRefused as refused:
+                status = refused.status
+                field = next(iter(refused.body.get("errors") or {}), None)
+                if status == 400 and field in form.fields:
+                    form.add_error(field, refused.body["errors"][field])
+                else:
+                    refusal = _refusal_message(status, refused.body)
+            else:
+                chart = build_chart(result)
+    context = {
+        "function": function,
+        "form": form,
+        "chart": chart,
+        "refusal": refusal,
+        "max_memory_mb": settings.RUNNER_MAX_MEMORY_MB,
+    }
+    if request.htmx:
+        # htmx swaps only 2xx answers: the fragment carries the errors, said in words.
+        return render(request, "functions/_tuning.html", context)
+    return render(request, "functions/tuning.html", context, status=status)
 
 
 # --- JSON API --------------------------------------------------------------------------------

@@ -7,12 +7,13 @@ view applies first. The threat model is documented in ``sandbox.py``.
 
 from .config import SandboxLimits
 from .errors import SandboxUnavailable, Throttled
-from .interpreters import RuntimeInfo, runtimes
+from .interpreters import RUNTIME_NAMES, RuntimeInfo, runtimes
 from .invocation import Invocation, InvocationRequest, invoke
 from .sandbox import SandboxStatus, sandbox_status
 from .throttle import ConcurrencySlots, RateLimiter
 
 __all__ = [
+    "RUNTIME_NAMES",
     "ConcurrencySlots",
     "Invocation",
     "InvocationRequest",

@@ -31,6 +31,9 @@ class SandboxLimits:
     bwrap_path: str = "/usr/bin/bwrap"
     python_path: str = "/usr/bin/python3"
     node_path: str = "/usr/bin/node"
+    # Node.js 24 (Lambda's nodejs24.x), from PyPI by `make node24` (install_node.py): under
+    # /usr, so the sandbox's read-only /usr holds it; root-owned and 0555.
+    node24_path: str = "/usr/local/lib/course-runtimes/node24/bin/node"
     # util-linux's prlimit sets Node's rlimits inside the sandbox (Node cannot call setrlimit).
     prlimit_path: str = "/usr/bin/prlimit"
     # Host-side state of the runner. The sandbox itself needs no host files (its files travel

@@ -1,4 +1,7 @@
-"""The two Lambda runtimes we imitate: how each is started inside the sandbox."""
+"""The Lambda runtimes we imitate: how each is started inside the sandbox.
+
+``python`` and ``nodejs`` are the host's Debian interpreters; ``nodejs24`` is Node.js 24 from
+PyPI (install_node.py), run by the same Node bootstrap."""
 
 from __future__ import annotations
 
@@ -17,7 +20,12 @@ from pathlib import Path
 from .config import SandboxLimits
 
 _BOOTSTRAPS = Path(__file__).resolve().parent / "bootstraps"
-RUNTIME_NAMES = ("python", "nodejs")
+RUNTIME_NAMES = ("python", "nodejs", "nodejs24")
+NODE_RUNTIMES = ("nodejs", "nodejs24")
+
+
+def node_binary(runtime: str, limits: SandboxLimits) -> str:
+    return limits.node24_path if runtime == "nodejs24" else limits.node_path
 
 
 @dataclass(frozen=True)
@@ -125,15 +133,20 @@ def runtimes(limits: SandboxLimits | None = None) -> dict[str, RuntimeInfo]:
     result["python"] = RuntimeInfo(
         "python", f"Python {version}" if version else "Python", not problem, problem
     )
-    problem = _check_binary(limits.node_path, "Node.js") or _check_binary(
-        limits.prlimit_path, "prlimit (util-linux)"
-    )
-    version = None if problem else _version("nodejs", limits.node_path)
-    if not problem and version is None:
-        problem = f"{limits.node_path} does not run."
-    result["nodejs"] = RuntimeInfo(
-        "nodejs", f"Node.js {version}" if version else "Node.js", not problem, problem
-    )
+    for name in NODE_RUNTIMES:
+        binary = node_binary(name, limits)
+        problem = _check_binary(binary, "Node.js") or _check_binary(
+            limits.prlimit_path, "prlimit (util-linux)"
+        )
+        if problem and name == "nodejs24":
+            problem += " Install it with `make node24` (as root)."
+        version = None if problem else _version("nodejs", binary)
+        if not problem and version is None:
+            problem = f"{binary} does not run."
+        label = (
+            f"Node.js {version}" if version else ("Node.js 24" if name == "nodejs24" else "Node.js")
+        )
+        result[name] = RuntimeInfo(name, label, not problem, problem)
     return result
 
 
@@ -228,7 +241,13 @@ def python_launch(
 
 
 def node_launch(
-    code: str, event: object, request_id: str, memory_mb: int, timeout_s: float, limits
+    code: str,
+    event: object,
+    request_id: str,
+    memory_mb: int,
+    timeout_s: float,
+    limits,
+    runtime: str = "nodejs",
 ) -> Launch:
     try:
         event_bytes = json.dumps(event).encode()
@@ -245,7 +264,7 @@ def node_launch(
             f"--cpu={_cpu_seconds(limits, timeout_s)}",
             "--core=0",
             "--",
-            limits.node_path,
+            node_binary(runtime, limits),
             # V8 reserves far more address space than it uses, so no RLIMIT_AS here: the heap
             # cap plus the memory cgroup (or the watchdog) do the job.
             f"--max-old-space-size={memory_mb}",

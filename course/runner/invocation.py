@@ -61,7 +61,7 @@ _SIGNAL_NAMES = {
 
 @dataclass(frozen=True)
 class InvocationRequest:
-    runtime: str  # "python" | "nodejs"
+    runtime: str  # "python" | "nodejs" | "nodejs24"
     code: str
     event: object  # a JSON-compatible value
     memory_mb: int
@@ -295,8 +295,11 @@ def _hint(req: InvocationRequest, run: sandbox.SandboxRun, report: dict, error) 
 
 
 def _launch_for(req: InvocationRequest, request_id: str, limits: SandboxLimits):
-    build = python_launch if req.runtime == "python" else node_launch
-    return build(req.code, req.event, request_id, req.memory_mb, req.timeout_s, limits)
+    if req.runtime == "python":
+        return python_launch(req.code, req.event, request_id, req.memory_mb, req.timeout_s, limits)
+    return node_launch(
+        req.code, req.event, request_id, req.memory_mb, req.timeout_s, limits, req.runtime
+    )
 
 
 def _check_ready(req: InvocationRequest, limits: SandboxLimits) -> None:

@@ -90,7 +90,12 @@
     if (textarea.dataset.language) return textarea.dataset.language;
     var form = textarea.form;
     var runtime = form && form.querySelector("select[name=runtime]");
-    return runtime ? runtime.value : "";
+    return runtime ? editorLanguage(runtime.value) : "";
+  }
+
+  // Every Node.js runtime (nodejs, nodejs24) is JavaScript to the editor.
+  function editorLanguage(runtime) {
+    return runtime.indexOf("nodejs") === 0 ? "nodejs" : runtime;
   }
 
   function enhanceEditor(textarea) {
@@ -125,7 +130,7 @@
 
     if (runtime) {
       runtime.addEventListener("change", function () {
-        if (code.codeEditor) code.codeEditor.setLanguage(runtime.value);
+        if (code.codeEditor) code.codeEditor.setLanguage(editorLanguage(runtime.value));
       });
     }
     if (eventSelect) {

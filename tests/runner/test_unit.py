@@ -142,7 +142,7 @@ def test_broken_bwrap_is_reported():
 
 def test_missing_runtime_is_listed_as_unavailable(limits):
     available = runtimes(limits)
-    assert set(available) == {"python", "nodejs"}
+    assert set(available) == {"python", "nodejs", "nodejs24"}
     assert available["python"].available
     assert available["python"].label.startswith("Python 3.")
     broken = SandboxLimits(node_path="/nonexistent/node")

@@ -112,7 +112,8 @@ class RunForm(forms.Form):
         if not isinstance(runtime, str) or runtime not in runner.runtimes(sandbox_limits()):
             shown = runtime if isinstance(runtime, str) else type(runtime).__name__
             raise forms.ValidationError(
-                f"Unknown runtime {printable(shown)[:40]!r}; choose python or nodejs."
+                f"Unknown runtime {printable(shown)[:40]!r}; choose one of "
+                f"{', '.join(runner.RUNTIME_NAMES)}."
             )
         return runtime
 

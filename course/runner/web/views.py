@@ -292,27 +292,51 @@ def runner_context(request: HttpRequest, params: Mapping[str, str], outcome=None
 
 # Lambda's newest managed runtimes, as the Lambda lesson's sources give them (November 2025).
 NEWEST_LAMBDA_RUNTIMES = {"python": "python3.14", "nodejs": "nodejs24.x"}
+# When Lambda deprecated the runtimes a Debian host may have (AWS's runtime table; the lesson
+# cites the same dates): code still runs, but new functions can no longer choose them.
+LAMBDA_DEPRECATED = {
+    "nodejs18.x": "1 September 2025",
+    "nodejs20.x": "30 April 2026",
+    "python3.11": "30 June 2026",
+}
 
 
 def lambda_runtimes(infos) -> list[dict[str, str]]:
     """Each runtime here beside the Lambda managed runtime it corresponds to (same major version;
-    for Python, same minor), and Lambda's newest of that language."""
+    for Python, same minor), Lambda's newest of that language, and where this one stands."""
     rows = []
     for info in infos:
         version = info.label.split(" ", 1)[1] if " " in info.label else ""
         parts = version.split(".")
-        if info.name == "python" and len(parts) >= 2:
+        language = "nodejs" if info.name.startswith("nodejs") else info.name
+        if language == "python" and len(parts) >= 2:
             lambda_name = f"python{parts[0]}.{parts[1]}"
-        elif info.name == "nodejs" and parts and parts[0].lstrip("v").isdigit():
+        elif language == "nodejs" and parts and parts[0].lstrip("v").isdigit():
             lambda_name = f"nodejs{parts[0].lstrip('v')}.x"
         else:
             lambda_name = ""
+        newest = NEWEST_LAMBDA_RUNTIMES.get(language, "")
+        if lambda_name and lambda_name == newest:
+            standing = "This is Lambda's newest runtime for the language."
+        elif lambda_name in LAMBDA_DEPRECATED:
+            standing = (
+                f"Lambda deprecated {lambda_name} on {LAMBDA_DEPRECATED[lambda_name]}; its "
+                f"newest is {newest}. Code written for this version runs there too, unless it "
+                "relies on something the newer version removed."
+            )
+        else:
+            standing = (
+                f"Lambda's newest is {newest}: code written for this version runs there too, "
+                "unless it relies on something the newer version removed."
+            )
         rows.append(
             {
+                "name": info.name,
                 "label": info.label,
                 "available": info.available,
                 "lambda": lambda_name,
-                "newest": NEWEST_LAMBDA_RUNTIMES.get(info.name, ""),
+                "newest": newest,
+                "standing": standing,
             }
         )
     return rows

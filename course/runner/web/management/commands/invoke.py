@@ -81,7 +81,7 @@ class Command(BaseCommand):
         parser.add_argument("--memory", type=int, default=128, help="memory size in MB")
         parser.add_argument("--timeout", type=int, default=3, help="timeout in seconds")
         parser.add_argument(
-            "--runtime", choices=("python", "nodejs"), help="default: from the extension"
+            "--runtime", choices=runner.RUNTIME_NAMES, help="default: from the extension"
         )
         parser.add_argument("--function-name", default="learner-function")
 
