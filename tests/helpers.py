@@ -9,10 +9,17 @@ Django is imported inside the helpers, so conftest.py can import this module bef
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -135,3 +142,26 @@ def between_start_and_end(inv) -> str:
     end = f"END RequestId: {inv.request_id}\n"
     assert inv.logs.count(start) == 1 and inv.logs.count(end) == 1, inv.logs
     return inv.logs.split(start, 1)[1].split(end, 1)[0]
+
+
+@contextlib.contextmanager
+def warm_daemon(sock: Path, idle_s: int = 60) -> Iterator[subprocess.Popen]:
+    """Run ``python -m course.runner.warm.daemon`` on ``sock`` (as `make run` does) until the
+    block ends: a separate process, as it is beside gunicorn's workers."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "RUNNER_WARM_IDLE_S": str(idle_s)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course.runner.warm.daemon", "--socket", str(sock)],
+        env=env,
+        cwd=root,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not sock.exists():
+            assert proc.poll() is None, "the daemon exited"
+            assert time.monotonic() < deadline, "the daemon did not start"
+            time.sleep(0.05)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)

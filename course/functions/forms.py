@@ -70,7 +70,10 @@ class FunctionForm(RunForm):
         code = super().clean_code()
         if contains_nul(code):  # runnable perhaps, but not storable (PostgreSQL refuses NUL)
             raise forms.ValidationError(NUL_MESSAGE)
-        return code
+        # A plain form sends a textarea's line breaks as CRLF (the HTML standard's form
+        # submission rule); the code editor and the JSON API send LF. Saved code keeps LF, so a
+        # function reads the same, and versions compare equal, however it was written.
+        return code.replace("\r\n", "\n")
 
     @property
     def config(self) -> dict:

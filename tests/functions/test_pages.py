@@ -207,6 +207,17 @@ def test_save_as_then_save_versions(client, alice):
     assert fn.version == KEEP_VERSIONS + 4
 
 
+def test_a_plain_forms_crlf_line_breaks_are_saved_as_lf(client, alice):
+    """Browsers send a textarea's lines with CRLF; the editor and the API with LF: the same code
+    saved both ways is the same code (and re-saving it is no change)."""
+    client.force_login(alice)
+    client.post("/functions/new", form(code=HELLO.replace("\n", "\r\n")))
+    fn = Function.objects.get(owner=alice)
+    assert fn.code == HELLO and "\r" not in fn.code
+    fragment = client.post(f"/functions/{fn.pk}/save", form(code=HELLO), headers=HX)
+    assert b"no change" in fragment.content
+
+
 def test_htmx_save_as_redirects_the_page(client, alice):
     client.force_login(alice)
     response = client.post("/functions/new", form(), headers=HX)

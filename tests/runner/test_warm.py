@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from course.runner import InvocationRequest
 from course.runner.warm import WarmKey, WarmPool
 from course.runner.warm.client import invoke_warm
 from course.runner.warm.pool import PoolSettings
-from tests.helpers import Unavailable
+from tests.helpers import Unavailable, warm_daemon
 
 pytestmark = pytest.mark.sandbox
 
@@ -251,20 +250,8 @@ def daemon(limits, tmp_path):
         yield limits
         return
     sock = tmp_path / "warm" / "warm.sock"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNNER_WARM_IDLE_S": "60"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "course.runner.warm.daemon", "--socket", str(sock)],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 20
-    while not sock.exists():
-        assert proc.poll() is None, "the daemon exited"
-        assert time.monotonic() < deadline, "the daemon did not start"
-        time.sleep(0.05)
-    yield proc, sock
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=20)
+    with warm_daemon(sock) as proc:
+        yield proc, sock
 
 
 CLIENT = """
