@@ -3,12 +3,15 @@ and what a run does, on the suite's database (SQLite unless make test-postgres).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from course import runner
 from course.functions.models import Function
@@ -245,6 +248,35 @@ def test_fire_never_raises(alice_fn, problem, status, caplog):
     schedule = Schedule.objects.get()
     assert schedule.last_status == status and schedule.last_error
     assert f"schedule {schedule.pk}" in caplog.text
+
+
+def test_a_run_refused_for_a_sandbox_slot_is_retried_within_its_window(alice_fn, fake_runner):
+    """A host busy with other runs refuses with Throttled("concurrency"): like Lambda retrying a
+    throttled asynchronous invocation, the scheduler tries again, each refusal a throttle."""
+    claim = dataclasses.replace(claimed(alice_fn), scheduled_for=timezone.now())
+    Schedule.objects.update(last_fired_at=claim.scheduled_for)  # as if claimed just now
+    refusals = [runner.Throttled("concurrency", retry_after_s=0.2)] * 2
+    real_run = scheduler.execution.run
+
+    def busy_then_free(*args, **kwargs):
+        if refusals:
+            raise refusals.pop()
+        return real_run(*args, **kwargs)
+
+    with mock.patch.object(scheduler.execution, "run", side_effect=busy_then_free) as run:
+        assert scheduler.fire(claim) == "succeeded"
+    assert run.call_count == 3
+    assert Schedule.objects.get().last_status == "succeeded"
+
+
+def test_a_stopping_scheduler_gives_up_a_throttled_retry(alice_fn):
+    claim = dataclasses.replace(claimed(alice_fn), scheduled_for=timezone.now())
+    stopping = threading.Event()
+    stopping.set()
+    refused = runner.Throttled("concurrency", retry_after_s=1)
+    with mock.patch.object(scheduler.execution, "run", side_effect=refused) as run:
+        assert scheduler.fire(claim, stopping) == "throttled"
+    assert run.call_count == 1
 
 
 def test_a_function_deleted_meanwhile_is_fine(alice_fn):

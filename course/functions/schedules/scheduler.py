@@ -10,6 +10,11 @@ runs, so no other scheduler can claim that window again:
 A window found more than MISSED_AFTER late (the scheduler was stopped, the machine slept) is
 skipped, counted on the schedule and logged, never replayed: a rate(1 minute) schedule back
 after an hour runs once at its next window, not sixty times.
+
+A run refused for lack of a free sandbox slot (the host's concurrency limit, shared with the
+runner page and endpoints) is retried within its window, as Lambda retries a throttled
+asynchronous invocation: every refusal counts as a throttle in the function's metrics, and only
+a window still refused RETRY_FOR after it was due is given up (recorded as throttled).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from course.functions.schedules.models import Schedule
 log = logging.getLogger("course.schedules")
 
 MISSED_AFTER = timedelta(seconds=60)
+RETRY_FOR = timedelta(seconds=45)  # inside the minute: never overlaps the next window's run
 INTERVAL_S = 1.0
 WORKERS = 4
 
@@ -116,7 +122,22 @@ def _claim_one(schedule: Schedule, now: datetime) -> Claim | None:
     return Claim(schedule.pk, schedule.function_id, window)
 
 
-def fire(claim: Claim) -> str:
+def _run_retrying_throttles(function: Function, event: dict, claim: Claim, stopping):
+    """execution.run, again after each concurrency refusal until RETRY_FOR after the window (or
+    the scheduler stops); the last refusal is raised."""
+    give_up_at = claim.scheduled_for + RETRY_FOR
+    while True:
+        try:
+            return execution.run(
+                function, event, user=function.owner, trigger="schedule", spend_rate=False
+            )
+        except runner.Throttled as refused:
+            wait = max(0.2, min(float(refused.retry_after_s or 1.0), 2.0))
+            if timezone.now() + timedelta(seconds=wait) > give_up_at or stopping.wait(wait):
+                raise
+
+
+def fire(claim: Claim, stopping: threading.Event | None = None) -> str:
     """Run one claimed window; never raises. Returns the outcome recorded on the schedule."""
     function = Function.objects.select_related("owner").filter(pk=claim.function_id).first()
     if function is None:  # deleted since the claim: its schedule went with it
@@ -127,8 +148,8 @@ def fire(claim: Claim) -> str:
     )
     error = ""
     try:
-        invocation, _cold = execution.run(
-            function, event, user=function.owner, trigger="schedule", spend_rate=False
+        invocation, _cold = _run_retrying_throttles(
+            function, event, claim, stopping or threading.Event()
         )
     except runner.Throttled as refused:
         status, error = Schedule.Status.THROTTLED, f"Throttled: {refused}"
@@ -168,7 +189,7 @@ class Scheduler:
 
     def _run(self, claim: Claim) -> None:
         try:
-            fire(claim)
+            fire(claim, self.stopping)
         finally:
             connection.close()  # this thread's own connection
             with self._lock:
