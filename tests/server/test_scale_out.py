@@ -4,9 +4,12 @@ Starts real gunicorn processes with production settings; each request below name
 it goes to, as a load balancer might send consecutive requests of one learner to either.
 """
 
+import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -18,6 +21,7 @@ from tests.servers import (
     Browser,
     Server,
     create_user,
+    manage,
     new_database,
     prepare,
     production_env,
@@ -29,6 +33,35 @@ pytestmark = pytest.mark.server
 PASSWORD = "a long unusual passphrase"
 FAST = "def lambda_handler(event, context):\n    return 'ok'\n"
 SLOW = "import time\ndef lambda_handler(event, context):\n    time.sleep(3)\n    return 'ok'\n"
+
+
+# Two endpoints of one learner's function... of two functions: one with a usage plan of burst 3
+# (refilling 1 a second), one with a roomy plan, which only the site-wide limit per endpoint
+# (ENDPOINT_RATE_PER_MINUTE=5) stops.
+ENDPOINTS = f"""
+from django.contrib.auth.models import User
+from course.functions.models import Function
+from course.functions.endpoints.models import Endpoint
+owner = User.objects.create_user("api-owner")
+for name, burst in (("bursty", 3), ("roomy", 50)):
+    fn = Function.objects.create(owner=owner, name=name, runtime="python", code={FAST!r})
+    Endpoint.objects.create(
+        function=fn, public_id=name.ljust(20, "0"), enabled=True, rate=1, burst=burst
+    )
+"""
+
+
+def call(base: str, public_id: str) -> tuple[int, object]:
+    """GET an endpoint: (status, body), the body parsed when it is JSON."""
+    try:
+        with urllib.request.urlopen(f"{base}/fn/{public_id}/", timeout=30) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body.decode()  # a string result is sent as the text itself
 
 
 def run(code):
@@ -46,11 +79,13 @@ def servers(postgres_url, redis_url, collected_static, tmp_path_factory):
         REDIS_URL=redis_url.rsplit("/", 1)[0] + "/5",
         RUNNER_MAX_CONCURRENCY="1",
         RUNNER_RATE_PER_MINUTE="3",
+        ENDPOINT_RATE_PER_MINUTE="5",
     )
     prepare(env)
     create_user(env, "learner", PASSWORD)
     create_user(env, "other", PASSWORD)
     create_user(env, "third", PASSWORD)
+    manage(env, "shell", "-c", ENDPOINTS)
     import redis
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
@@ -81,6 +116,19 @@ def test_rate_limit_holds_across_both_servers(servers):
     status, body = browser.use(b.url).post_json("/api/runner/invoke", run(FAST))
     assert status == 429
     assert body["errorType"] == "TooManyRequestsException"
+
+
+def test_an_endpoints_usage_plan_holds_across_both_servers(servers):
+    a, b = servers
+    answers = [call(server.url, "bursty".ljust(20, "0")) for server in (a, b, a, b)]
+    assert [status for status, _ in answers] == [200, 200, 200, 429]
+    assert answers[0][1] == "ok" and answers[3][1] == {"message": "Too Many Requests"}
+
+
+def test_the_site_wide_limit_per_endpoint_holds_across_both_servers(servers):
+    a, b = servers
+    statuses = [call(server.url, "roomy".ljust(20, "0"))[0] for server in (a, b, a, b, a, b)]
+    assert statuses == [200] * 5 + [429]
 
 
 def test_concurrency_limit_holds_across_both_servers(servers):
