@@ -1,0 +1,174 @@
+"""/fn/ and the owner's API as a hostile learner or an anonymous client would use them: each test
+is an attack that once worked (or an edge that answered a Django page instead of JSON), kept so
+it stays closed. What held on the first try is tested too, at the end, so it keeps holding."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from course.functions.endpoints.middleware import SANDBOX_POLICY
+from course.functions.endpoints.models import Endpoint
+from course.functions.endpoints.views import MAX_REQUEST_BODY
+
+
+def url(endpoint: Endpoint, path: str = "/") -> str:
+    return f"/fn/{endpoint.public_id}{path}"
+
+
+@pytest.fixture
+def roomy(settings, endpoint):
+    """Limits out of the way, for tests that send many requests."""
+    settings.ENDPOINT_RATE_PER_MINUTE = 10_000
+    settings.ENDPOINT_ADDRESS_RATE_PER_MINUTE = 10_000
+    endpoint.rate, endpoint.burst = 100, 200
+    endpoint.save()
+    return endpoint
+
+
+def assert_json_message(response, status: int, text: str) -> None:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"message": text}
+    assert response["Content-Security-Policy"].startswith(SANDBOX_POLICY)
+
+
+# --- What held: kept as tests ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"statusCode": 200, "headers": {"X-A": "a\r\nSet-Cookie: sessionid=x"}},
+        {"statusCode": 200, "headers": {"Content-Type": "text/html\r\nX: y"}},
+        {"statusCode": 200, "headers": {"X-A": ["a", "b"]}},
+        {"statusCode": 200, "headers": {"X-A": None}},
+        {"statusCode": 200, "headers": {"": "x"}},
+        {"statusCode": 200, "headers": {"X A": "x"}},
+        {"statusCode": 100},
+        {"statusCode": 200.5},
+        {"statusCode": True},
+        {"statusCode": 200, "isBase64Encoded": True, "body": "not base64!"},
+        {"statusCode": 200, "cookies": "a=b"},
+        {"statusCode": 200, "cookies": [1]},
+    ],
+)
+def test_malformed_results_answer_gateway_500(client, roomy, fake_lambda, result):
+    fake_lambda.result = result
+    response = client.get(url(roomy))
+    assert_json_message(response, 500, "Internal Server Error")
+    assert not response.cookies
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Set-Cookie": "sessionid=x; Path=/"},
+        {"set-cookie": "csrftoken=x"},
+        {"SET-COOKIE": "a=b"},
+        {"X-Frame-Options": "ALLOWALL"},
+        {"X-Content-Type-Options": "sniff"},
+        {"Strict-Transport-Security": "max-age=0"},
+        {"Clear-Site-Data": '"*"'},
+        {"Content-Length": "9999"},
+        {"Transfer-Encoding": "chunked"},
+    ],
+)
+def test_headers_acting_on_our_origin_are_dropped(client, roomy, fake_lambda, headers):
+    fake_lambda.result = {"statusCode": 200, "headers": headers, "multiValueHeaders": {
+        "Set-Cookie": ["sessionid=stolen"]}, "body": "ok"}  # fmt: skip
+    response = client.get(url(roomy))
+    assert response.status_code == 200 and not response.cookies
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response and "Clear-Site-Data" not in response
+    assert response["Content-Length"] == "2"
+
+
+def test_our_cookie_names_and_scopes_cannot_be_set(client, roomy, fake_lambda):
+    fake_lambda.result = {"statusCode": 200, "cookies": [
+        "sessionid=x; Path=/", "csrftoken=x", "messages=x", "a=b; Domain=evil.example; Path=/",
+        "__Secure-s=1; Secure; Path=/",
+    ]}  # fmt: skip
+    response = client.get(url(roomy))
+    assert set(response.cookies) == {"a", "__Secure-s"}
+    for cookie in response.cookies.values():
+        assert cookie["path"] == roomy.public_path() and not cookie["domain"]
+
+
+def test_a_learner_policy_only_adds_restrictions(client, roomy, fake_lambda):
+    fake_lambda.result = {"statusCode": 200, "headers": {
+        "Content-Security-Policy": "script-src * 'unsafe-inline'", "content-type": "text/html"},
+        "body": "<script>alert(document.cookie)</script>"}  # fmt: skip
+    response = client.get(url(roomy))
+    policies = [p.strip() for p in response["Content-Security-Policy"].split(",")]
+    assert policies[0] == SANDBOX_POLICY  # enforced whatever the second one says
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "HEAD", "TRACE", "PROPFIND", "PATCH"])
+def test_odd_methods_reach_the_function_without_our_cookies(client, roomy, fake_lambda, method):
+    client.cookies["sessionid"] = "SECRET"
+    response = client.generic(method, url(roomy, "/x"))
+    assert response.status_code == 200
+    assert fake_lambda.event["requestContext"]["http"]["method"] == method
+    assert "SECRET" not in json.dumps(fake_lambda.event)
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/../../admin/", "/../../admin/"),
+        ("/a%2Fb", "/a/b"),
+        ("/%00", "/%00"),
+        ("/%C3%A9", "/%C3%A9"),
+        ("/%FF", "/%25FF"),
+        ("/" + "a" * 5000, "/" + "a" * 5000),
+    ],
+)
+def test_odd_paths_reach_the_function(client, roomy, fake_lambda, path, raw):
+    assert client.get(url(roomy, path)).status_code == 200
+    assert fake_lambda.event["rawPath"] == raw
+
+
+def test_headers_that_are_not_utf8_reach_the_function(client, roomy, fake_lambda):
+    # WSGI hands headers over as latin-1 text: the event holds them as such, never a 500.
+    assert client.get(url(roomy), HTTP_X_BIN="\xff\xfe").status_code == 200
+    assert fake_lambda.event["headers"]["x-bin"] == "\xff\xfe"
+
+
+def test_a_body_past_the_limit_is_refused_from_its_declared_length(client, roomy, fake_lambda):
+    class Unreadable:
+        def read(self, *args):
+            raise AssertionError("a body declared too large must not be read")
+
+        readline = read
+
+    response = client.generic(
+        "POST", url(roomy), b"", CONTENT_LENGTH=str(MAX_REQUEST_BODY + 1),
+        **{"wsgi.input": Unreadable()},
+    )  # fmt: skip
+    assert_json_message(response, 413, "Request Entity Too Large")
+    assert fake_lambda.events == []
+
+
+def test_a_body_longer_than_declared_is_cut_at_the_declared_length(client, roomy, fake_lambda):
+    response = client.generic(
+        "POST", url(roomy), b"abcdef", content_type="text/plain", CONTENT_LENGTH="3"
+    )
+    assert response.status_code == 200 and fake_lambda.event["body"] == "abc"
+
+
+@pytest.mark.parametrize("public_id", ["x" * 5000, "%00", "..", "ZZZZ"])
+def test_unknown_ids_answer_json_not_found(client, db, public_id):
+    assert_json_message(client.get(f"/fn/{public_id}/x"), 404, "Not Found")
+
+
+def test_a_disabled_endpoint_and_another_owners_are_alike_to_callers(
+    client, endpoint, fake_lambda, bob
+):
+    endpoint.enabled = False
+    endpoint.save()
+    assert_json_message(client.get(url(endpoint)), 404, "Not Found")
+    client.force_login(bob)
+    assert_json_message(client.get(url(endpoint)), 404, "Not Found")
