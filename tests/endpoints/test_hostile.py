@@ -34,6 +34,51 @@ def assert_json_message(response, status: int, text: str) -> None:
     assert response["Content-Security-Policy"].startswith(SANDBOX_POLICY)
 
 
+# --- Our own pages must not load an endpoint's answer as a script, style or worker ------------
+# The site's policy allows script-src 'self'; an endpoint answering application/javascript is on
+# 'self', so one HTML injection anywhere on the site would become script running with our
+# origin's privileges. Browsers say what a request is for (Sec-Fetch-Dest) and who asked
+# (Sec-Fetch-Site): a same-origin page asking for a subresource is refused before the function
+# runs.
+
+
+@pytest.mark.parametrize(
+    "dest", ["script", "style", "worker", "sharedworker", "serviceworker", "xslt", "font"]
+)
+@pytest.mark.parametrize("site", ["same-origin", "same-site"])
+def test_our_pages_cannot_load_an_endpoint_as_a_subresource(client, roomy, fake_lambda, dest, site):
+    fake_lambda.result = {
+        "statusCode": 200,
+        "headers": {"content-type": "application/javascript"},
+        "body": "fetch('/api/functions/').then(r => r.text()).then(steal)",
+    }
+    response = client.get(
+        url(roomy, "/evil.js"), HTTP_SEC_FETCH_DEST=dest, HTTP_SEC_FETCH_SITE=site
+    )
+    assert_json_message(response, 403, "Forbidden")
+    assert fake_lambda.events == []  # refused before the function ran
+
+
+@pytest.mark.parametrize(
+    ("dest", "site"),
+    [
+        ("document", "same-origin"),  # a link from our own page: a sandboxed top-level document
+        ("empty", "same-origin"),  # fetch() from our page reads data, runs nothing
+        ("script", "cross-site"),  # another site's page: runs with that site's origin
+        ("document", "none"),  # typed into the address bar
+        (None, None),  # curl, other servers
+    ],
+)
+def test_documents_api_calls_and_other_sites_still_reach_the_function(
+    client, roomy, fake_lambda, dest, site
+):
+    headers = {}
+    if dest:
+        headers = {"HTTP_SEC_FETCH_DEST": dest, "HTTP_SEC_FETCH_SITE": site}
+    assert client.get(url(roomy, "/x"), **headers).status_code == 200
+    assert len(fake_lambda.events) == 1
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

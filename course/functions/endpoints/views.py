@@ -60,6 +60,27 @@ def site_cookies() -> frozenset[str]:
 
 # --- The public endpoint -------------------------------------------------------------------
 
+# What a page of our own may never load from /fn/ (Sec-Fetch-Dest): the site's policy allows
+# script-src 'self' (and style, font, worker... from 'self'), and an endpoint is on 'self'. One
+# HTML injection anywhere on the site plus <script src="/fn/<id>/x.js"> would run a learner's
+# script with our origin's privileges. An endpoint's own pages load nothing (default-src 'none'),
+# so no legitimate same-origin request is for a subresource; a document (a link) or an API call
+# (fetch: "empty") is still answered, and other sites' pages run what they load in their origin.
+EMBEDDED_DESTINATIONS = frozenset(
+    {
+        "audioworklet", "embed", "font", "frame", "iframe", "manifest", "object",
+        "paintworklet", "script", "serviceworker", "sharedworker", "style", "worker", "xslt",
+    }
+)  # fmt: skip
+OUR_SITE = frozenset({"same-origin", "same-site"})
+
+
+def _embedded_by_our_site(request: HttpRequest) -> bool:
+    """A subresource load by a page of our own origin (or site), as the browser declares it."""
+    dest = request.headers.get("sec-fetch-dest", "").strip().lower()
+    site = request.headers.get("sec-fetch-site", "").strip().lower()
+    return site in OUR_SITE and dest in EMBEDDED_DESTINATIONS
+
 
 def _gateway_response(
     answer: gateway.Answer, endpoint: Endpoint | None = None, request_id: str = ""
@@ -200,6 +221,8 @@ def _run(function: Function, event: dict) -> gateway.Answer:
 def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse:
     now = time.time()
     request_id = _request_id()
+    if _embedded_by_our_site(request):
+        return _message(403, "Forbidden", request_id)
     endpoint = (
         Endpoint.objects.select_related("function__owner")
         .filter(public_id=public_id, enabled=True)
