@@ -79,6 +79,30 @@ def test_documents_api_calls_and_other_sites_still_reach_the_function(
     assert len(fake_lambda.events) == 1
 
 
+# --- A learner's cookie attributes must never turn into a Django 500 --------------------------
+
+
+def test_a_huge_max_age_is_capped_not_a_server_error(client, roomy, fake_lambda):
+    fake_lambda.result = {
+        "statusCode": 200,
+        "cookies": ["a=b; Max-Age=99999999999999999999999", "c=d; Max-Age=60"],
+    }
+    response = client.get(url(roomy))
+    assert response.status_code == 200
+    # Browsers cap a cookie's lifetime at 400 days (RFC 6265bis): so do we.
+    assert response.cookies["a"]["max-age"] == 400 * 86400
+    assert response.cookies["c"]["max-age"] == 60
+    assert response.cookies["a"]["path"] == roomy.public_path()
+
+
+def test_host_prefixed_cookies_are_refused_in_any_case(client, roomy, fake_lambda):
+    # Browsers match the __Host- and __Secure- prefixes case-insensitively; __Host- needs Path=/,
+    # which an endpoint's cookie never has.
+    fake_lambda.result = {"statusCode": 200, "cookies": ["__HOST-a=1", "__host-b=1", "ok=1"]}
+    response = client.get(url(roomy))
+    assert set(response.cookies) == {"ok"}
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

@@ -107,16 +107,18 @@ def _gateway_response(
         taken = site_cookies()
         for text in answer.cookies:
             cookie = gateway.parse_set_cookie(text)
-            if cookie is None or cookie.name in taken or cookie.name.startswith("__Host-"):
+            # __Host- cookies need Path=/, which an endpoint's never has; browsers match the
+            # prefix in any case, so do we.
+            if cookie is None or cookie.name in taken or cookie.name.lower().startswith("__host-"):
                 continue
             attributes = cookie.attributes
-            max_age = attributes.get("max-age")
+            max_age = _max_age(attributes.get("max-age"))
             samesite = str(attributes.get("samesite", "")).capitalize() or None
             try:
                 response.set_cookie(
                     cookie.name,
                     cookie.value,
-                    max_age=int(max_age) if str(max_age or "").isdigit() else None,
+                    max_age=max_age,
                     expires=attributes.get("expires") or None,
                     # Scoped to this endpoint: never sent to the site's own pages.
                     path=endpoint.public_path(),
@@ -131,6 +133,19 @@ def _gateway_response(
             allowed.add(cookie.name)
     response.endpoint_cookies = frozenset(allowed)
     return response
+
+
+# Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer Max-Age (Django turns
+# it into an Expires date too) overflowed the platform's time_t and answered a Django 500.
+MAX_COOKIE_AGE_S = 400 * 86400
+
+
+def _max_age(value: object) -> int | None:
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    # Digits only, so a long one is simply "more than 400 days" (int() never parses thousands).
+    return MAX_COOKIE_AGE_S if len(text) > 12 else min(int(text), MAX_COOKIE_AGE_S)
 
 
 def _message(status: int, text: str, request_id: str = "", **headers: str) -> HttpResponse:
