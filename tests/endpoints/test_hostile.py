@@ -103,6 +103,20 @@ def test_host_prefixed_cookies_are_refused_in_any_case(client, roomy, fake_lambd
     assert set(response.cookies) == {"ok"}
 
 
+# --- Statuses that carry no body ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_no_body_statuses_send_no_body(client, roomy, fake_lambda, status):
+    # RFC 9110: 204 and 304 end at the headers. A body after them (runserver sends what it is
+    # given) would be read as the start of the next response on a kept-alive connection.
+    fake_lambda.result = {"statusCode": status, "body": "HTTP/1.1 200 OK\r\n\r\n<script>"}
+    response = client.get(url(roomy))
+    assert response.status_code == status
+    assert response.content == b""
+    assert response.get("Content-Length") in (None, "0")
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ TEXT_TYPES = re.compile(
     r"|[a-z]+/[^;]+\+(json|xml))\s*(;.*)?$",
     re.IGNORECASE,
 )
+NO_BODY_STATUSES = frozenset({204, 304})
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 COOKIE_NAME = HEADER_NAME
 
@@ -238,6 +239,11 @@ def map_result(result: object, raw_json: bytes) -> Answer:
         # Not a string: API Gateway sends its JSON text.
         data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
     headers.setdefault("content-type", "application/json")
+    if status in NO_BODY_STATUSES:
+        # RFC 9110: these answers end at the headers. gunicorn drops such a body itself, but a
+        # server that sends it (runserver does) hands the next response on a kept-alive
+        # connection a learner-written beginning.
+        data = b""
     return Answer(status, headers, list(cookies), data)
 
 
