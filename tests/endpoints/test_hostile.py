@@ -117,6 +117,14 @@ def test_no_body_statuses_send_no_body(client, roomy, fake_lambda, status):
     assert response.get("Content-Length") in (None, "0")
 
 
+# --- Every answer under /fn/ is JSON -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/fn", "/fn/", "/fn//x", "/fn//"])
+def test_paths_without_an_endpoint_id_answer_json_not_found(client, db, path):
+    assert_json_message(client.get(path), 404, "Not Found")
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

@@ -227,7 +227,7 @@ def _run(function: Function, event: dict) -> gateway.Answer:
         return gateway.message(500, "Internal Server Error")
 
 
-# The one csrf_exempt view of the site, on purpose: this URL serves API clients (curl, other
+# One of the two csrf_exempt views of the site (with no_endpoint), on purpose: this URL serves API clients (curl, other
 # sites' scripts) that have no CSRF token, and it never reads the session or the user. The
 # function runs as its owner whoever calls, the event never carries our session or CSRF
 # cookies, and the middleware strips any cookie of ours from the answer, so a forged
@@ -288,6 +288,11 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
     if event_size(event) > MAX_EVENT_BYTES:
         return _message(413, "Request Entity Too Large", request_id)
     return _gateway_response(_run(function, event), endpoint, request_id)
+
+
+@csrf_exempt  # as public(): any method from any client, and nothing here reads the session
+def no_endpoint(request: HttpRequest) -> HttpResponse:
+    return _message(404, "Not Found", _request_id())
 
 
 # --- The owner's page ------------------------------------------------------------------------
