@@ -227,8 +227,9 @@ def _run(function: Function, event: dict) -> gateway.Answer:
         return gateway.message(500, "Internal Server Error")
 
 
-# One of the two csrf_exempt views of the site (with no_endpoint), on purpose: this URL serves API clients (curl, other
-# sites' scripts) that have no CSRF token, and it never reads the session or the user. The
+# One of the site's two csrf_exempt views (with no_endpoint), on purpose: this URL serves API
+# clients (curl, other sites' scripts) that have no CSRF token; it never reads the session or
+# the user. The
 # function runs as its owner whoever calls, the event never carries our session or CSRF
 # cookies, and the middleware strips any cookie of ours from the answer, so a forged
 # cross-site request gains nothing a direct one would not.
