@@ -125,6 +125,28 @@ def test_paths_without_an_endpoint_id_answer_json_not_found(client, db, path):
     assert_json_message(client.get(path), 404, "Not Found")
 
 
+# --- What the function sees of the caller -------------------------------------------------------
+
+
+def test_the_csrf_header_never_reaches_the_function(client, roomy, fake_lambda, settings):
+    # A page of ours that sends its CSRF token in a header (htmx) must not hand it to a function.
+    client.get(url(roomy), HTTP_X_CSRFTOKEN="secret-token", HTTP_X_OTHER="kept")
+    headers = fake_lambda.event["headers"]
+    assert "x-csrftoken" not in headers and headers["x-other"] == "kept"
+
+
+def test_duplicate_cookie_headers_joined_with_commas_do_not_leak_our_cookies(
+    client, roomy, fake_lambda
+):
+    # gunicorn joins repeated Cookie headers with "," (HTTP/2 clients split cookies into
+    # several): the site's cookies must still be taken out.
+    client.get(url(roomy), HTTP_COOKIE="theme=dark,sessionid=SECRET; csrftoken=C,lang=fr")
+    event = fake_lambda.event
+    text = json.dumps(event)
+    assert "SECRET" not in text and "csrftoken" not in text
+    assert event["cookies"] == ["theme=dark", "lang=fr"]
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

@@ -109,6 +109,21 @@ def cookie_name(cookie: str) -> str:
     return cookie.split("=", 1)[0].strip()
 
 
+def visible_cookies(header: str, hidden: frozenset[str]) -> list[str]:
+    """The cookies of a Cookie header but those named in ``hidden``. A server joins repeated
+    Cookie headers with "," (gunicorn does; HTTP/2 clients split their cookies into several), so
+    a part holding a hidden cookie after a comma is split there too: the hidden one goes, the
+    others stay. A part without one is kept whole (a comma may be in a value)."""
+    kept: list[str] = []
+    for part in split_cookies(header):
+        pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
+        if any(cookie_name(piece) in hidden for piece in pieces):
+            kept.extend(piece for piece in pieces if cookie_name(piece) not in hidden)
+        else:
+            kept.append(part)
+    return kept
+
+
 def build_event(
     request: Request,
     *,
@@ -127,7 +142,7 @@ def build_event(
     for name, value in request.headers:
         name = name.lower()
         if name == "cookie":
-            cookies.extend(c for c in split_cookies(value) if cookie_name(c) not in hidden_cookies)
+            cookies.extend(visible_cookies(value, hidden_cookies))
             continue
         headers[name] = f"{headers[name]},{value}" if name in headers else value
     if cookies:

@@ -162,10 +162,12 @@ def _request_id() -> str:
 
 def _incoming(request: HttpRequest, prefix: str, body: bytes) -> gateway.Request:
     path = request.path_info[len(prefix) :] or "/"
+    # Our CSRF token in its header (a page of ours sending htmx requests) is the site's secret
+    # as much as the cookie is: the function never sees it.
     headers = [
         (key[5:].replace("_", "-"), value)
         for key, value in request.META.items()
-        if key.startswith("HTTP_")
+        if key.startswith("HTTP_") and key != settings.CSRF_HEADER_NAME
     ]
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if request.META.get(key):
