@@ -147,6 +147,21 @@ def test_duplicate_cookie_headers_joined_with_commas_do_not_leak_our_cookies(
     assert event["cookies"] == ["theme=dark", "lang=fr"]
 
 
+# --- Guessing API keys --------------------------------------------------------------------------
+
+
+def test_wrong_api_keys_count_against_the_client_address(client, settings, endpoint, fake_lambda):
+    settings.ENDPOINT_ADDRESS_RATE_PER_MINUTE = 5
+    endpoint.api_key_required = True
+    endpoint.save()
+    statuses = [
+        client.get(url(endpoint), HTTP_X_API_KEY=f"guess-{n}").status_code for n in range(8)
+    ]
+    assert statuses[:5] == [403] * 5
+    assert statuses[5:] == [429] * 3
+    assert fake_lambda.events == []
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

@@ -255,6 +255,13 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
     if chosen is None:
         return _message(404, "Not Found", request_id)
     route, params = chosen
+    per_endpoint, per_address = endpoint_limiters()
+    try:
+        # Before the key is checked: every wrong key a client tries counts against its
+        # address, so keys cannot be guessed at the server's full speed.
+        per_address.hit(client_address(request))
+    except runner.Throttled as refused:
+        return _throttled(function, "Too Many Requests", refused.retry_after_s, request_id)
     bucket = "endpoint"
     if endpoint.api_key_required:
         value = request.headers.get("x-api-key", "")
@@ -265,9 +272,7 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
         if key is None:
             return _message(403, "Forbidden", request_id)
         bucket = f"key:{key.pk}"
-    per_endpoint, per_address = endpoint_limiters()
     try:
-        per_address.hit(client_address(request))
         per_endpoint.hit(str(endpoint.pk))
         throttle.spend(endpoint, bucket, now)
     except runner.Throttled as refused:
