@@ -9,7 +9,7 @@ import json
 import pytest
 
 from course.functions.endpoints.middleware import SANDBOX_POLICY
-from course.functions.endpoints.models import Endpoint
+from course.functions.endpoints.models import MAX_KEYS, ApiKey, Endpoint, UsageCounter
 from course.functions.endpoints.views import MAX_REQUEST_BODY
 
 
@@ -160,6 +160,35 @@ def test_wrong_api_keys_count_against_the_client_address(client, settings, endpo
     assert statuses[:5] == [403] * 5
     assert statuses[5:] == [429] * 3
     assert fake_lambda.events == []
+
+
+# --- Key spam -----------------------------------------------------------------------------------
+
+
+def test_revoked_keys_do_not_pile_up(client, alice, alice_fn, fake_lambda):
+    """Create and revoke in a loop: the endpoint keeps its newest revoked keys only (with their
+    usage counters), so a script cannot grow the table and the page without bound."""
+    from course.functions.endpoints.models import MAX_REVOKED_KEYS
+
+    client.force_login(alice)
+    api = f"/api/functions/{alice_fn.pk}/keys"
+    for _ in range(MAX_REVOKED_KEYS + 15):
+        created = client.post(api, {}, content_type="application/json")
+        assert created.status_code == 201
+        key = ApiKey.objects.get(pk=created.json()["id"])
+        UsageCounter.objects.create(
+            endpoint=key.endpoint, bucket=f"key:{key.pk}", tokens=1, stamp=0, day="2026-01-01"
+        )
+        assert client.delete(f"{api}/{key.pk}").status_code == 204
+    client.post(api, {}, content_type="application/json")
+    endpoint = alice_fn.endpoint
+    assert endpoint.keys.filter(revoked_at__isnull=False).count() <= MAX_REVOKED_KEYS
+    assert endpoint.keys.active().count() == 1
+    kept = {f"key:{pk}" for pk in endpoint.keys.values_list("pk", flat=True)}
+    assert set(UsageCounter.objects.filter(endpoint=endpoint).values_list("bucket", flat=True)) <= (
+        kept
+    )
+    assert len(client.get(api).json()["keys"]) <= MAX_REVOKED_KEYS + MAX_KEYS
 
 
 # --- What held: kept as tests ------------------------------------------------------------------

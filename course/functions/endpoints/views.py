@@ -29,7 +29,13 @@ from course.functions import execution, signals
 from course.functions.endpoints import gateway, routes, throttle
 from course.functions.endpoints.forms import FIELDS, ApiKeyForm, EndpointForm
 from course.functions.endpoints.middleware import SANDBOX_POLICY
-from course.functions.endpoints.models import ApiKey, Endpoint, key_hash
+from course.functions.endpoints.models import (
+    MAX_REVOKED_KEYS,
+    ApiKey,
+    Endpoint,
+    UsageCounter,
+    key_hash,
+)
 from course.functions.models import Function
 from course.lessons.reads import COOKIE_NAME as READS_COOKIE
 from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
@@ -441,7 +447,18 @@ def _create_key(endpoint: Endpoint, data: dict) -> tuple[ApiKey | None, str, dic
         key = ApiKey.objects.create(
             endpoint=endpoint, name=form.cleaned_data["name"], hash=key_hash(value)
         )
+        _forget_old_revoked_keys(endpoint)
     return key, value, {}
+
+
+def _forget_old_revoked_keys(endpoint: Endpoint) -> None:
+    """Keep the newest MAX_REVOKED_KEYS revoked keys, and the usage counters of none other."""
+    revoked = ApiKey.objects.filter(endpoint=endpoint, revoked_at__isnull=False).order_by("-pk")
+    old = list(revoked.values_list("pk", flat=True)[MAX_REVOKED_KEYS:])
+    if old:
+        buckets = [f"key:{pk}" for pk in old]
+        UsageCounter.objects.filter(endpoint=endpoint, bucket__in=buckets).delete()
+        ApiKey.objects.filter(pk__in=old).delete()
 
 
 def _revoke(key: ApiKey) -> None:
