@@ -34,12 +34,11 @@ def assert_json_message(response, status: int, text: str) -> None:
     assert response["Content-Security-Policy"].startswith(SANDBOX_POLICY)
 
 
-# --- Our own pages must not load an endpoint's answer as a script, style or worker ------------
-# The site's policy allows script-src 'self'; an endpoint answering application/javascript is on
-# 'self', so one HTML injection anywhere on the site would become script running with our
-# origin's privileges. Browsers say what a request is for (Sec-Fetch-Dest) and who asked
-# (Sec-Fetch-Site): a same-origin page asking for a subresource is refused before the function
-# runs.
+# --- Our own pages must not load, submit to or call an endpoint ---------------------------------
+# The site's policy trusts 'self', and an endpoint is on 'self': with one HTML injection anywhere
+# on the site, a learner's file would run as our script, or a form of ours would post its CSRF
+# token and password to a learner's function. Browsers say what a request is for (Sec-Fetch-Dest,
+# -Mode) and who sent it (Sec-Fetch-Site): such requests are refused before the function runs.
 
 
 @pytest.mark.parametrize(
@@ -57,6 +56,31 @@ def test_our_pages_cannot_load_an_endpoint_as_a_subresource(client, roomy, fake_
     )
     assert_json_message(response, 403, "Forbidden")
     assert fake_lambda.events == []  # refused before the function ran
+
+
+@pytest.mark.parametrize("site", ["same-origin", "same-site"])
+def test_our_forms_and_htmx_cannot_send_to_an_endpoint(client, roomy, fake_lambda, site):
+    fields = {"csrfmiddlewaretoken": "token", "password": "hunter2"}
+    posted = client.post(
+        url(roomy), fields, HTTP_SEC_FETCH_SITE=site, HTTP_SEC_FETCH_MODE="navigate",
+        HTTP_SEC_FETCH_DEST="document",
+    )  # fmt: skip
+    assert_json_message(posted, 403, "Forbidden")
+    htmx = client.post(
+        url(roomy), fields, HTTP_SEC_FETCH_SITE=site, HTTP_SEC_FETCH_MODE="cors",
+        HTTP_SEC_FETCH_DEST="empty", HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert_json_message(htmx, 403, "Forbidden")
+    assert fake_lambda.events == []
+
+
+def test_another_sites_form_still_reaches_the_function(client, roomy, fake_lambda):
+    response = client.post(
+        url(roomy), "a=1", content_type="application/x-www-form-urlencoded",
+        HTTP_SEC_FETCH_SITE="cross-site", HTTP_SEC_FETCH_MODE="navigate",
+        HTTP_SEC_FETCH_DEST="document",
+    )  # fmt: skip
+    assert response.status_code == 200 and fake_lambda.event["body"] == "a=1"
 
 
 @pytest.mark.parametrize(

@@ -66,12 +66,17 @@ def site_cookies() -> frozenset[str]:
 
 # --- The public endpoint -------------------------------------------------------------------
 
-# What a page of our own may never load from /fn/ (Sec-Fetch-Dest): the site's policy allows
-# script-src 'self' (and style, font, worker... from 'self'), and an endpoint is on 'self'. One
-# HTML injection anywhere on the site plus <script src="/fn/<id>/x.js"> would run a learner's
-# script with our origin's privileges. An endpoint's own pages load nothing (default-src 'none'),
-# so no legitimate same-origin request is for a subresource; a document (a link) or an API call
-# (fetch: "empty") is still answered, and other sites' pages run what they load in their origin.
+# Requests a page of our own may never send to /fn/, as the browser declares them (Sec-Fetch-*).
+# An endpoint is on our origin, which the site's policy trusts ('self'), so with one HTML
+# injection anywhere on the site:
+# - <script src="/fn/<id>/x.js"> (or a style, worker, font...) would run or apply a learner's
+#   file with our origin's privileges;
+# - a form of ours pointed at /fn/ (formaction) would post its fields, CSRF token and password
+#   included, to a learner's function; so would an htmx attribute (hx-post, with the form's
+#   values).
+# None of this is legitimate: our pages never link to, embed or call an endpoint, and an
+# endpoint's own pages load nothing (default-src 'none') and have an opaque origin (sandbox).
+# A typed or pasted URL ("none"), other sites' pages and API clients are answered as before.
 EMBEDDED_DESTINATIONS = frozenset(
     {
         "audioworklet", "embed", "font", "frame", "iframe", "manifest", "object",
@@ -81,11 +86,14 @@ EMBEDDED_DESTINATIONS = frozenset(
 OUR_SITE = frozenset({"same-origin", "same-site"})
 
 
-def _embedded_by_our_site(request: HttpRequest) -> bool:
-    """A subresource load by a page of our own origin (or site), as the browser declares it."""
-    dest = request.headers.get("sec-fetch-dest", "").strip().lower()
+def _sent_by_our_pages(request: HttpRequest) -> bool:
     site = request.headers.get("sec-fetch-site", "").strip().lower()
-    return site in OUR_SITE and dest in EMBEDDED_DESTINATIONS
+    if site not in OUR_SITE:
+        return False
+    dest = request.headers.get("sec-fetch-dest", "").strip().lower()
+    mode = request.headers.get("sec-fetch-mode", "").strip().lower()
+    submitted = mode == "navigate" and request.method not in ("GET", "HEAD")
+    return dest in EMBEDDED_DESTINATIONS or submitted or "hx-request" in request.headers
 
 
 def _gateway_response(
@@ -245,7 +253,7 @@ def _run(function: Function, event: dict) -> gateway.Answer:
 def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse:
     now = time.time()
     request_id = _request_id()
-    if _embedded_by_our_site(request):
+    if _sent_by_our_pages(request):
         return _message(403, "Forbidden", request_id)
     endpoint = (
         Endpoint.objects.select_related("function__owner")
