@@ -215,6 +215,53 @@ def test_revoked_keys_do_not_pile_up(client, alice, alice_fn, fake_lambda):
     assert len(client.get(api).json()["keys"]) <= MAX_REVOKED_KEYS + MAX_KEYS
 
 
+# --- Chunked request bodies ----------------------------------------------------------------------
+# Without Content-Length Django reads nothing: a chunked body (HTTP/1.1 clients streaming an
+# upload) reached the function as no body at all. gunicorn de-chunks it (wsgi.input_terminated);
+# it is read up to the same limit, and a server that cannot de-chunk answers 411.
+
+
+def chunked(client, endpoint, data: bytes, terminated: bool = True):
+    import io
+
+    environ = {"wsgi.input": io.BytesIO(data), "CONTENT_TYPE": "text/plain"}
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    return client.generic("POST", url(endpoint), b"", HTTP_TRANSFER_ENCODING="chunked", **environ)
+
+
+def test_a_chunked_body_reaches_the_function(client, roomy, fake_lambda):
+    assert chunked(client, roomy, b"streamed body").status_code == 200
+    assert fake_lambda.event["body"] == "streamed body"
+
+
+def test_a_chunked_body_past_the_limit_is_413_without_reading_it_all(client, roomy, fake_lambda):
+    class Endless:
+        read_bytes = 0
+
+        def read(self, size=-1):
+            assert size is not None and 0 < size <= MAX_REQUEST_BODY + 1
+            self.read_bytes += size
+            return b"x" * size
+
+        readline = read
+
+    stream = Endless()
+    environ = {"wsgi.input": stream, "wsgi.input_terminated": True}
+    response = client.generic(
+        "POST", url(roomy), b"", content_type="application/octet-stream",
+        HTTP_TRANSFER_ENCODING="chunked", **environ,
+    )  # fmt: skip
+    assert_json_message(response, 413, "Request Entity Too Large")
+    assert stream.read_bytes <= MAX_REQUEST_BODY + 1
+    assert fake_lambda.events == []
+
+
+def test_a_chunked_body_a_server_cannot_end_is_411(client, roomy, fake_lambda):
+    assert_json_message(chunked(client, roomy, b"abc", terminated=False), 411, "Length Required")
+    assert fake_lambda.events == []
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

@@ -204,7 +204,28 @@ def _throttled(function: Function, text: str, retry_after_s: float, request_id: 
     return _message(429, text, request_id, Retry_After=str(max(1, round(retry_after_s))))
 
 
+class LengthRequired(Exception):
+    """A chunked body this server cannot tell the end of."""
+
+
 def _read(request: HttpRequest) -> bytes | None:
+    """The body, at most MAX_REQUEST_BODY bytes (None when larger, never reading past that)."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked and not request.META.get("CONTENT_LENGTH"):
+        # Django reads a body by its Content-Length: a chunked one would reach the function as
+        # no body at all. gunicorn de-chunks it and says where it ends (wsgi.input_terminated):
+        # read it from the server, up to the limit. A server that does not (runserver) cannot
+        # be read safely: 411, as servers answer a body without a length they can use.
+        if not request.META.get("wsgi.input_terminated"):
+            raise LengthRequired
+        stream = request.META["wsgi.input"]
+        body = bytearray()  # appended in place: many tiny chunks cost linear time, not squared
+        while len(body) <= MAX_REQUEST_BODY:
+            chunk = stream.read(MAX_REQUEST_BODY + 1 - len(body))
+            if not chunk:
+                break
+            body += chunk
+        return None if len(body) > MAX_REQUEST_BODY else bytes(body)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -294,7 +315,10 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
     except throttle.Refused as refused:
         text = gateway.QUOTA_MESSAGE if refused.kind == "quota" else "Too Many Requests"
         return _throttled(function, text, refused.retry_after_s, request_id)
-    body = _read(request)
+    try:
+        body = _read(request)
+    except LengthRequired:
+        return _message(411, "Length Required", request_id)
     if body is None:
         return _message(413, "Request Entity Too Large", request_id)
     event = gateway.build_event(
