@@ -262,6 +262,41 @@ def test_a_chunked_body_a_server_cannot_end_is_411(client, roomy, fake_lambda):
     assert fake_lambda.events == []
 
 
+# --- Floods -------------------------------------------------------------------------------------
+# Every 429 wrote a throttle datapoint (an INSERT and a pruning DELETE) for the function's
+# metrics, refusals by the site-wide limits included: a client sending as fast as it can made
+# the database write at that speed, and the owner's monitor read those rows back, with no limit
+# on their number. The site-wide limits protect the site, as API Gateway's account-level
+# throttling does, and are not the function's throttles; the usage plan's and the sandbox's are
+# recorded, and they are bounded by the per-endpoint limit in front of them.
+
+
+def test_a_flood_refused_by_the_site_wide_limits_writes_nothing(
+    client, settings, endpoint, fake_lambda
+):
+    from course.functions.monitoring.models import Datapoint
+
+    settings.ENDPOINT_ADDRESS_RATE_PER_MINUTE = 2
+    endpoint.rate, endpoint.burst = 100, 200
+    endpoint.save()
+    statuses = [client.get(url(endpoint)).status_code for _ in range(30)]
+    assert statuses == [200, 200] + [429] * 28
+    assert Datapoint.objects.filter(throttled=True).count() == 0
+    assert Datapoint.objects.filter(throttled=False).count() == 2
+
+
+def test_usage_plan_refusals_are_still_the_functions_throttles(
+    client, settings, endpoint, fake_lambda
+):
+    from course.functions.monitoring.models import Datapoint
+
+    endpoint.rate, endpoint.burst = 1, 1
+    endpoint.save()
+    statuses = [client.get(url(endpoint)).status_code for _ in range(3)]
+    assert statuses == [200, 429, 429]
+    assert Datapoint.objects.filter(throttled=True).count() == 2
+
+
 # --- What held: kept as tests ------------------------------------------------------------------
 
 

@@ -199,9 +199,24 @@ def _incoming(request: HttpRequest, prefix: str, body: bytes) -> gateway.Request
     )
 
 
-def _throttled(function: Function, text: str, retry_after_s: float, request_id: str):
-    signals.throttled.send(sender=Function, function=function, trigger="endpoint")
+def _throttled(
+    function: Function, text: str, retry_after_s: float, request_id: str, *, record: bool = True
+):
+    """429. ``record``: count it in the function's throttles metric. Refusals by the site-wide
+    limits are not (they protect the site, as API Gateway's account-level throttling does, and
+    are not the function's throttles): each record is a database write, and a client flooding
+    an endpoint would otherwise make the database write as fast as it sends. What is recorded
+    (the usage plan's refusals) has passed the per-endpoint limit, so it is bounded."""
+    if record:
+        signals.throttled.send(sender=Function, function=function, trigger="endpoint")
     return _message(429, text, request_id, Retry_After=str(max(1, round(retry_after_s))))
+
+
+def _refused(function: Function, refused: runner.Throttled, request_id: str) -> HttpResponse:
+    """A site-wide limit's refusal: not recorded (see _throttled)."""
+    return _throttled(
+        function, "Too Many Requests", refused.retry_after_s, request_id, record=False
+    )
 
 
 class LengthRequired(Exception):
@@ -296,7 +311,7 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
         # address, so keys cannot be guessed at the server's full speed.
         per_address.hit(client_address(request))
     except runner.Throttled as refused:
-        return _throttled(function, "Too Many Requests", refused.retry_after_s, request_id)
+        return _refused(function, refused, request_id)
     bucket = "endpoint"
     if endpoint.api_key_required:
         value = request.headers.get("x-api-key", "")
@@ -309,9 +324,10 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
         bucket = f"key:{key.pk}"
     try:
         per_endpoint.hit(str(endpoint.pk))
-        throttle.spend(endpoint, bucket, now)
     except runner.Throttled as refused:
-        return _throttled(function, "Too Many Requests", refused.retry_after_s, request_id)
+        return _refused(function, refused, request_id)
+    try:
+        throttle.spend(endpoint, bucket, now)
     except throttle.Refused as refused:
         text = gateway.QUOTA_MESSAGE if refused.kind == "quota" else "Too Many Requests"
         return _throttled(function, text, refused.retry_after_s, request_id)
