@@ -186,6 +186,20 @@ def test_wrong_api_keys_count_against_the_client_address(client, settings, endpo
     assert fake_lambda.events == []
 
 
+# --- A new key's value is never cached ----------------------------------------------------------
+
+
+def test_answers_showing_a_new_key_are_not_cached(client, alice, alice_fn):
+    client.force_login(alice)
+    for response in (
+        client.post(f"/api/functions/{alice_fn.pk}/keys", {}, content_type="application/json"),
+        client.post(f"/functions/{alice_fn.pk}/endpoint/keys", {"name": "page"}),
+        client.post(f"/functions/{alice_fn.pk}/endpoint/keys", {}, HTTP_HX_REQUEST="true"),
+    ):
+        assert response.status_code in (200, 201)
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 # --- Key spam -----------------------------------------------------------------------------------
 
 

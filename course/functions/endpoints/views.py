@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -456,6 +457,9 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, function, endpoint, f"Saved: the endpoint is {state}.")
 
 
+# The answers that show a new key's value: no cache may keep them (a shared or back/forward
+# cache would hold the secret that is otherwise stored nowhere).
+@never_cache
 @require_POST
 @vary_on_headers("HX-Request")
 @login_required
@@ -566,6 +570,7 @@ def api_endpoint(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(_endpoint_json(request, function, endpoint))
 
 
+@never_cache  # as key_create: a POST's answer holds the new key's value
 @require_http_methods(["GET", "POST", "DELETE"])
 def api_keys(request: HttpRequest, pk: int, key_pk: int | None = None) -> JsonResponse:
     if not request.user.is_authenticated:
