@@ -149,6 +149,13 @@ def test_paths_without_an_endpoint_id_answer_json_not_found(client, db, path):
     assert_json_message(client.get(path), 404, "Not Found")
 
 
+@pytest.mark.parametrize("public_id", ["%00", "a%00b", "x" * 5000, "..", "ZZZZ", "%C3%A9"])
+def test_odd_endpoint_ids_answer_json_not_found(client, db, public_id):
+    # "%00" answered a Django 500 page on PostgreSQL (a NUL in the query).
+    assert_json_message(client.get(f"/fn/{public_id}/x"), 404, "Not Found")
+    assert_json_message(client.get(f"/fn/{public_id}"), 404, "Not Found")
+
+
 # --- What the function sees of the caller -------------------------------------------------------
 
 
@@ -434,11 +441,6 @@ def test_a_body_longer_than_declared_is_cut_at_the_declared_length(client, roomy
         "POST", url(roomy), b"abcdef", content_type="text/plain", CONTENT_LENGTH="3"
     )
     assert response.status_code == 200 and fake_lambda.event["body"] == "abc"
-
-
-@pytest.mark.parametrize("public_id", ["x" * 5000, "%00", "..", "ZZZZ"])
-def test_unknown_ids_answer_json_not_found(client, db, public_id):
-    assert_json_message(client.get(f"/fn/{public_id}/x"), 404, "Not Found")
 
 
 def test_a_disabled_endpoint_and_another_owners_are_alike_to_callers(

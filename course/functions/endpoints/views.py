@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 import secrets
 import time
 from http.cookies import CookieError
@@ -85,6 +86,8 @@ EMBEDDED_DESTINATIONS = frozenset(
     }
 )  # fmt: skip
 OUR_SITE = frozenset({"same-origin", "same-site"})
+# The shape of every endpoint id issued (models.new_public_id; the column holds 32).
+PUBLIC_ID = re.compile(r"[a-z0-9]{1,32}")
 
 
 def _sent_by_our_pages(request: HttpRequest) -> bool:
@@ -292,6 +295,10 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
     request_id = _request_id()
     if _sent_by_our_pages(request):
         return _message(403, "Forbidden", request_id)
+    if not PUBLIC_ID.fullmatch(public_id):
+        # Not an id we ever issue; and never sent to the database as it is: PostgreSQL refuses
+        # a NUL in a query (/fn/%00/ answered a Django 500 page).
+        return _message(404, "Not Found", request_id)
     endpoint = (
         Endpoint.objects.select_related("function__owner")
         .filter(public_id=public_id, enabled=True)
