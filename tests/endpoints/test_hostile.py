@@ -141,6 +141,16 @@ def test_no_body_statuses_send_no_body(client, roomy, fake_lambda, status):
     assert response.get("Content-Length") in (None, "0")
 
 
+# --- Headers the browser keeps for the whole origin ------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Accept-CH", "Critical-CH", "Set-Login"])
+def test_headers_the_browser_keeps_for_our_origin_are_dropped(client, roomy, fake_lambda, name):
+    fake_lambda.result = {"statusCode": 200, "headers": {name: "Sec-CH-UA-Full-Version-List"}}
+    response = client.get(url(roomy))
+    assert response.status_code == 200 and name not in response
+
+
 # --- Every answer under /fn/ is JSON -----------------------------------------------------------
 
 

@@ -37,7 +37,8 @@ COOKIE_NAME = HEADER_NAME
 # lengths: the server computes them), cookies outside the ``cookies`` list (which is scoped to
 # the endpoint), the security headers the endpoint always sends, and headers that act on the
 # whole origin rather than this response (HSTS, Clear-Site-Data, Alt-Svc, reporting, a Basic
-# auth prompt that would ask for passwords in our name).
+# auth prompt that would ask for passwords in our name, origin-wide client hints and sign-in
+# status).
 REFUSED_HEADERS = frozenset(
     {
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -46,6 +47,9 @@ REFUSED_HEADERS = frozenset(
         "content-security-policy-report-only", "strict-transport-security", "clear-site-data",
         "alt-svc", "nel", "report-to", "reporting-endpoints", "service-worker-allowed",
         "www-authenticate", "public-key-pins", "expect-ct", "origin-agent-cluster",
+        # Kept by the browser for the whole origin, beyond this response: which client hints
+        # every later request to the site carries, and FedCM's signed-in status of the site.
+        "accept-ch", "critical-ch", "set-login",
     }
 )  # fmt: skip
 
