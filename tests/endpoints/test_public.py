@@ -308,7 +308,9 @@ def test_site_wide_limits(client, endpoint, fake_lambda, settings, throttled_cal
     finally:
         _endpoint_limiters.cache_clear()
     assert statuses == [200, 200, 429]
-    assert len(throttled_calls) == 1
+    # The site's own limits are not the function's throttles (and a flood must not make the
+    # database write at its speed): tests/endpoints/test_hostile.py.
+    assert throttled_calls == []
 
 
 def test_no_concurrency_slot_is_429(client, endpoint, fake_lambda):

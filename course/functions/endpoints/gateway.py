@@ -29,6 +29,7 @@ TEXT_TYPES = re.compile(
     r"|[a-z]+/[^;]+\+(json|xml))\s*(;.*)?$",
     re.IGNORECASE,
 )
+NO_BODY_STATUSES = frozenset({204, 304})
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 COOKIE_NAME = HEADER_NAME
 
@@ -36,7 +37,8 @@ COOKIE_NAME = HEADER_NAME
 # lengths: the server computes them), cookies outside the ``cookies`` list (which is scoped to
 # the endpoint), the security headers the endpoint always sends, and headers that act on the
 # whole origin rather than this response (HSTS, Clear-Site-Data, Alt-Svc, reporting, a Basic
-# auth prompt that would ask for passwords in our name).
+# auth prompt that would ask for passwords in our name, origin-wide client hints and sign-in
+# status).
 REFUSED_HEADERS = frozenset(
     {
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -45,6 +47,9 @@ REFUSED_HEADERS = frozenset(
         "content-security-policy-report-only", "strict-transport-security", "clear-site-data",
         "alt-svc", "nel", "report-to", "reporting-endpoints", "service-worker-allowed",
         "www-authenticate", "public-key-pins", "expect-ct", "origin-agent-cluster",
+        # Kept by the browser for the whole origin, beyond this response: which client hints
+        # every later request to the site carries, and FedCM's signed-in status of the site.
+        "accept-ch", "critical-ch", "set-login",
     }
 )  # fmt: skip
 
@@ -108,6 +113,21 @@ def cookie_name(cookie: str) -> str:
     return cookie.split("=", 1)[0].strip()
 
 
+def visible_cookies(header: str, hidden: frozenset[str]) -> list[str]:
+    """The cookies of a Cookie header but those named in ``hidden``. A server joins repeated
+    Cookie headers with "," (gunicorn does; HTTP/2 clients split their cookies into several), so
+    a part holding a hidden cookie after a comma is split there too: the hidden one goes, the
+    others stay. A part without one is kept whole (a comma may be in a value)."""
+    kept: list[str] = []
+    for part in split_cookies(header):
+        pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
+        if any(cookie_name(piece) in hidden for piece in pieces):
+            kept.extend(piece for piece in pieces if cookie_name(piece) not in hidden)
+        else:
+            kept.append(part)
+    return kept
+
+
 def build_event(
     request: Request,
     *,
@@ -126,7 +146,7 @@ def build_event(
     for name, value in request.headers:
         name = name.lower()
         if name == "cookie":
-            cookies.extend(c for c in split_cookies(value) if cookie_name(c) not in hidden_cookies)
+            cookies.extend(visible_cookies(value, hidden_cookies))
             continue
         headers[name] = f"{headers[name]},{value}" if name in headers else value
     if cookies:
@@ -238,6 +258,11 @@ def map_result(result: object, raw_json: bytes) -> Answer:
         # Not a string: API Gateway sends its JSON text.
         data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
     headers.setdefault("content-type", "application/json")
+    if status in NO_BODY_STATUSES:
+        # RFC 9110: these answers end at the headers. gunicorn drops such a body itself, but a
+        # server that sends it (runserver does) hands the next response on a kept-alive
+        # connection a learner-written beginning.
+        data = b""
     return Answer(status, headers, list(cookies), data)
 
 

@@ -17,6 +17,9 @@ ID_LENGTH = 20  # 36**20: about 103 bits, unguessable
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_LENGTH = 40  # as long as API Gateway's generated API keys
 MAX_KEYS = 10
+# Revoked keys stay listed (the owner sees what was revoked), but only the newest few: creating
+# and revoking in a loop would otherwise grow the table, the page and the API's list for ever.
+MAX_REVOKED_KEYS = 20
 
 DEFAULT_RATE = 5
 DEFAULT_BURST = 10

@@ -8,6 +8,8 @@ urlpatterns = [
     # Any method, any path below the endpoint: the function's routes decide.
     re_path(r"^fn/(?P<public_id>[^/]+)$", views.public, name="public_root"),
     re_path(r"^fn/(?P<public_id>[^/]+)(?P<rest>/.*)$", views.public, name="public"),
+    # /fn, /fn/, /fn//...: no endpoint id; API Gateway's JSON 404, not the site's HTML page.
+    re_path(r"^fn(?:/.*)?$", views.no_endpoint, name="no_endpoint"),
     path("functions/<int:pk>/endpoint", views.page, name="page"),
     path("functions/<int:pk>/endpoint/save", views.save, name="save"),
     path("functions/<int:pk>/endpoint/keys", views.key_create, name="key_create"),

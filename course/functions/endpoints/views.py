@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 import secrets
 import time
 from http.cookies import CookieError
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -29,7 +31,13 @@ from course.functions import execution, signals
 from course.functions.endpoints import gateway, routes, throttle
 from course.functions.endpoints.forms import FIELDS, ApiKeyForm, EndpointForm
 from course.functions.endpoints.middleware import SANDBOX_POLICY
-from course.functions.endpoints.models import ApiKey, Endpoint, key_hash
+from course.functions.endpoints.models import (
+    MAX_REVOKED_KEYS,
+    ApiKey,
+    Endpoint,
+    UsageCounter,
+    key_hash,
+)
 from course.functions.models import Function
 from course.lessons.reads import COOKIE_NAME as READS_COOKIE
 from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
@@ -60,6 +68,37 @@ def site_cookies() -> frozenset[str]:
 
 # --- The public endpoint -------------------------------------------------------------------
 
+# Requests a page of our own may never send to /fn/, as the browser declares them (Sec-Fetch-*).
+# An endpoint is on our origin, which the site's policy trusts ('self'), so with one HTML
+# injection anywhere on the site:
+# - <script src="/fn/<id>/x.js"> (or a style, worker, font...) would run or apply a learner's
+#   file with our origin's privileges;
+# - a form of ours pointed at /fn/ (formaction) would post its fields, CSRF token and password
+#   included, to a learner's function; so would an htmx attribute (hx-post, with the form's
+#   values).
+# None of this is legitimate: our pages never link to, embed or call an endpoint, and an
+# endpoint's own pages load nothing (default-src 'none') and have an opaque origin (sandbox).
+# A typed or pasted URL ("none"), other sites' pages and API clients are answered as before.
+EMBEDDED_DESTINATIONS = frozenset(
+    {
+        "audioworklet", "embed", "font", "frame", "iframe", "manifest", "object",
+        "paintworklet", "script", "serviceworker", "sharedworker", "style", "worker", "xslt",
+    }
+)  # fmt: skip
+OUR_SITE = frozenset({"same-origin", "same-site"})
+# The shape of every endpoint id issued (models.new_public_id; the column holds 32).
+PUBLIC_ID = re.compile(r"[a-z0-9]{1,32}")
+
+
+def _sent_by_our_pages(request: HttpRequest) -> bool:
+    site = request.headers.get("sec-fetch-site", "").strip().lower()
+    if site not in OUR_SITE:
+        return False
+    dest = request.headers.get("sec-fetch-dest", "").strip().lower()
+    mode = request.headers.get("sec-fetch-mode", "").strip().lower()
+    submitted = mode == "navigate" and request.method not in ("GET", "HEAD")
+    return dest in EMBEDDED_DESTINATIONS or submitted or "hx-request" in request.headers
+
 
 def _gateway_response(
     answer: gateway.Answer, endpoint: Endpoint | None = None, request_id: str = ""
@@ -86,16 +125,18 @@ def _gateway_response(
         taken = site_cookies()
         for text in answer.cookies:
             cookie = gateway.parse_set_cookie(text)
-            if cookie is None or cookie.name in taken or cookie.name.startswith("__Host-"):
+            # __Host- cookies need Path=/, which an endpoint's never has; browsers match the
+            # prefix in any case, so do we.
+            if cookie is None or cookie.name in taken or cookie.name.lower().startswith("__host-"):
                 continue
             attributes = cookie.attributes
-            max_age = attributes.get("max-age")
+            max_age = _max_age(attributes.get("max-age"))
             samesite = str(attributes.get("samesite", "")).capitalize() or None
             try:
                 response.set_cookie(
                     cookie.name,
                     cookie.value,
-                    max_age=int(max_age) if str(max_age or "").isdigit() else None,
+                    max_age=max_age,
                     expires=attributes.get("expires") or None,
                     # Scoped to this endpoint: never sent to the site's own pages.
                     path=endpoint.public_path(),
@@ -112,6 +153,19 @@ def _gateway_response(
     return response
 
 
+# Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer Max-Age (Django turns
+# it into an Expires date too) overflowed the platform's time_t and answered a Django 500.
+MAX_COOKIE_AGE_S = 400 * 86400
+
+
+def _max_age(value: object) -> int | None:
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    # Digits only, so a long one is simply "more than 400 days" (int() never parses thousands).
+    return MAX_COOKIE_AGE_S if len(text) > 12 else min(int(text), MAX_COOKIE_AGE_S)
+
+
 def _message(status: int, text: str, request_id: str = "", **headers: str) -> HttpResponse:
     response = _gateway_response(gateway.message(status, text), request_id=request_id)
     for name, value in headers.items():
@@ -126,10 +180,12 @@ def _request_id() -> str:
 
 def _incoming(request: HttpRequest, prefix: str, body: bytes) -> gateway.Request:
     path = request.path_info[len(prefix) :] or "/"
+    # Our CSRF token in its header (a page of ours sending htmx requests) is the site's secret
+    # as much as the cookie is: the function never sees it.
     headers = [
         (key[5:].replace("_", "-"), value)
         for key, value in request.META.items()
-        if key.startswith("HTTP_")
+        if key.startswith("HTTP_") and key != settings.CSRF_HEADER_NAME
     ]
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if request.META.get(key):
@@ -147,12 +203,48 @@ def _incoming(request: HttpRequest, prefix: str, body: bytes) -> gateway.Request
     )
 
 
-def _throttled(function: Function, text: str, retry_after_s: float, request_id: str):
-    signals.throttled.send(sender=Function, function=function, trigger="endpoint")
+def _throttled(
+    function: Function, text: str, retry_after_s: float, request_id: str, *, record: bool = True
+):
+    """429. ``record``: count it in the function's throttles metric. Refusals by the site-wide
+    limits are not (they protect the site, as API Gateway's account-level throttling does, and
+    are not the function's throttles): each record is a database write, and a client flooding
+    an endpoint would otherwise make the database write as fast as it sends. What is recorded
+    (the usage plan's refusals) has passed the per-endpoint limit, so it is bounded."""
+    if record:
+        signals.throttled.send(sender=Function, function=function, trigger="endpoint")
     return _message(429, text, request_id, Retry_After=str(max(1, round(retry_after_s))))
 
 
+def _refused(function: Function, refused: runner.Throttled, request_id: str) -> HttpResponse:
+    """A site-wide limit's refusal: not recorded (see _throttled)."""
+    return _throttled(
+        function, "Too Many Requests", refused.retry_after_s, request_id, record=False
+    )
+
+
+class LengthRequired(Exception):
+    """A chunked body this server cannot tell the end of."""
+
+
 def _read(request: HttpRequest) -> bytes | None:
+    """The body, at most MAX_REQUEST_BODY bytes (None when larger, never reading past that)."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked and not request.META.get("CONTENT_LENGTH"):
+        # Django reads a body by its Content-Length: a chunked one would reach the function as
+        # no body at all. gunicorn de-chunks it and says where it ends (wsgi.input_terminated):
+        # read it from the server, up to the limit. A server that does not (runserver) cannot
+        # be read safely: 411, as servers answer a body without a length they can use.
+        if not request.META.get("wsgi.input_terminated"):
+            raise LengthRequired
+        stream = request.META["wsgi.input"]
+        body = bytearray()  # appended in place: many tiny chunks cost linear time, not squared
+        while len(body) <= MAX_REQUEST_BODY:
+            chunk = stream.read(MAX_REQUEST_BODY + 1 - len(body))
+            if not chunk:
+                break
+            body += chunk
+        return None if len(body) > MAX_REQUEST_BODY else bytes(body)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -191,8 +283,9 @@ def _run(function: Function, event: dict) -> gateway.Answer:
         return gateway.message(500, "Internal Server Error")
 
 
-# The one csrf_exempt view of the site, on purpose: this URL serves API clients (curl, other
-# sites' scripts) that have no CSRF token, and it never reads the session or the user. The
+# One of the site's two csrf_exempt views (with no_endpoint), on purpose: this URL serves API
+# clients (curl, other sites' scripts) that have no CSRF token; it never reads the session or
+# the user. The
 # function runs as its owner whoever calls, the event never carries our session or CSRF
 # cookies, and the middleware strips any cookie of ours from the answer, so a forged
 # cross-site request gains nothing a direct one would not.
@@ -200,6 +293,12 @@ def _run(function: Function, event: dict) -> gateway.Answer:
 def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse:
     now = time.time()
     request_id = _request_id()
+    if _sent_by_our_pages(request):
+        return _message(403, "Forbidden", request_id)
+    if not PUBLIC_ID.fullmatch(public_id):
+        # Not an id we ever issue; and never sent to the database as it is: PostgreSQL refuses
+        # a NUL in a query (/fn/%00/ answered a Django 500 page).
+        return _message(404, "Not Found", request_id)
     endpoint = (
         Endpoint.objects.select_related("function__owner")
         .filter(public_id=public_id, enabled=True)
@@ -214,6 +313,13 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
     if chosen is None:
         return _message(404, "Not Found", request_id)
     route, params = chosen
+    per_endpoint, per_address = endpoint_limiters()
+    try:
+        # Before the key is checked: every wrong key a client tries counts against its
+        # address, so keys cannot be guessed at the server's full speed.
+        per_address.hit(client_address(request))
+    except runner.Throttled as refused:
+        return _refused(function, refused, request_id)
     bucket = "endpoint"
     if endpoint.api_key_required:
         value = request.headers.get("x-api-key", "")
@@ -224,17 +330,19 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
         if key is None:
             return _message(403, "Forbidden", request_id)
         bucket = f"key:{key.pk}"
-    per_endpoint, per_address = endpoint_limiters()
     try:
-        per_address.hit(client_address(request))
         per_endpoint.hit(str(endpoint.pk))
-        throttle.spend(endpoint, bucket, now)
     except runner.Throttled as refused:
-        return _throttled(function, "Too Many Requests", refused.retry_after_s, request_id)
+        return _refused(function, refused, request_id)
+    try:
+        throttle.spend(endpoint, bucket, now)
     except throttle.Refused as refused:
         text = gateway.QUOTA_MESSAGE if refused.kind == "quota" else "Too Many Requests"
         return _throttled(function, text, refused.retry_after_s, request_id)
-    body = _read(request)
+    try:
+        body = _read(request)
+    except LengthRequired:
+        return _message(411, "Length Required", request_id)
     if body is None:
         return _message(413, "Request Entity Too Large", request_id)
     event = gateway.build_event(
@@ -250,6 +358,11 @@ def public(request: HttpRequest, public_id: str, rest: str = "") -> HttpResponse
     if event_size(event) > MAX_EVENT_BYTES:
         return _message(413, "Request Entity Too Large", request_id)
     return _gateway_response(_run(function, event), endpoint, request_id)
+
+
+@csrf_exempt  # as public(): any method from any client, and nothing here reads the session
+def no_endpoint(request: HttpRequest) -> HttpResponse:
+    return _message(404, "Not Found", _request_id())
 
 
 # --- The owner's page ------------------------------------------------------------------------
@@ -351,6 +464,9 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, function, endpoint, f"Saved: the endpoint is {state}.")
 
 
+# The answers that show a new key's value: no cache may keep them (a shared or back/forward
+# cache would hold the secret that is otherwise stored nowhere).
+@never_cache
 @require_POST
 @vary_on_headers("HX-Request")
 @login_required
@@ -390,7 +506,18 @@ def _create_key(endpoint: Endpoint, data: dict) -> tuple[ApiKey | None, str, dic
         key = ApiKey.objects.create(
             endpoint=endpoint, name=form.cleaned_data["name"], hash=key_hash(value)
         )
+        _forget_old_revoked_keys(endpoint)
     return key, value, {}
+
+
+def _forget_old_revoked_keys(endpoint: Endpoint) -> None:
+    """Keep the newest MAX_REVOKED_KEYS revoked keys, and the usage counters of none other."""
+    revoked = ApiKey.objects.filter(endpoint=endpoint, revoked_at__isnull=False).order_by("-pk")
+    old = list(revoked.values_list("pk", flat=True)[MAX_REVOKED_KEYS:])
+    if old:
+        buckets = [f"key:{pk}" for pk in old]
+        UsageCounter.objects.filter(endpoint=endpoint, bucket__in=buckets).delete()
+        ApiKey.objects.filter(pk__in=old).delete()
 
 
 def _revoke(key: ApiKey) -> None:
@@ -450,6 +577,7 @@ def api_endpoint(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(_endpoint_json(request, function, endpoint))
 
 
+@never_cache  # as key_create: a POST's answer holds the new key's value
 @require_http_methods(["GET", "POST", "DELETE"])
 def api_keys(request: HttpRequest, pk: int, key_pk: int | None = None) -> JsonResponse:
     if not request.user.is_authenticated:

@@ -42,6 +42,12 @@ from course.runner.invocation import report_line
 log = logging.getLogger(__name__)
 
 MAX_ERROR_TYPE = 200
+# One stored entry at most: CloudWatch Logs' largest event (256 KB). The runner keeps 64 KB of a
+# handler's output today, but the stream must not grow with whatever a future path hands it:
+# 200 entries of 10 MB would be 2 GB for one function.
+MAX_LOG_CHARS = 256 * 1024
+# The end of a cut log is kept: its END and REPORT lines (and the error, if it failed).
+KEEP_TAIL_CHARS = 2048
 
 
 def storable(text: str) -> str:
@@ -49,6 +55,17 @@ def storable(text: str) -> str:
     encoded; both come from a learner's output as it is."""
     text = text.replace("\x00", "\ufffd")
     return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def bounded(text: str) -> tuple[str, bool]:
+    """``text`` within MAX_LOG_CHARS: its beginning and its last lines, and whether it was cut."""
+    if len(text) <= MAX_LOG_CHARS:
+        return text, False
+    tail = text[-KEEP_TAIL_CHARS:]
+    tail = tail[tail.find("\n") + 1 :] if "\n" in tail[:-1] else tail
+    marker = f"\n[... {len(text) - MAX_LOG_CHARS:,}+ characters of log not kept ...]\n"
+    head = text[: MAX_LOG_CHARS - len(marker) - len(tail)]
+    return head + marker + tail, True
 
 
 def _ms(value: object) -> float:
@@ -94,6 +111,7 @@ def record_invocation(
         error_type = str(invocation.error.get("errorType") or "Error")[:MAX_ERROR_TYPE]
     at = _when(started)
     init = report.get("init_duration_ms") if cold else None
+    text, cut = bounded(storable(log_text(invocation)))
     try:
         with transaction.atomic():
             LogEntry.objects.create(
@@ -109,8 +127,8 @@ def record_invocation(
                 memory_size_mb=int(report.get("memory_size_mb") or function.memory_mb),
                 max_memory_used_mb=int(report.get("max_memory_used_mb") or 0),
                 init_duration_ms=_ms(init) if init is not None else None,
-                text=storable(log_text(invocation)),
-                truncated=bool(invocation.logs_truncated),
+                text=text,
+                truncated=bool(invocation.logs_truncated) or cut,
             )
             _trim(function)
             Datapoint.objects.create(
