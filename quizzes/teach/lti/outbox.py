@@ -85,15 +85,23 @@ def claim(
     if exclude_platforms:
         rows = rows.exclude(link__context__platform_id__in=exclude_platforms)
     lease = now + LEASE
+    candidates = rows.order_by("next_attempt_at", "pk").select_related(
+        "link__context__platform", "learner"
+    )
+    guard = PendingScore.objects.unleased(now)
     for _ in range(5):  # lost a race for the first candidate: try the next one
-        with transaction.atomic():
-            candidates = rows.order_by("next_attempt_at", "pk")
-            if connection.features.has_select_for_update_skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            row = candidates.select_related("link__context__platform", "learner").first()
-            if row is None:
-                return None
-            won = PendingScore.objects.unleased(now).filter(pk=row.pk).update(leased_until=lease)
+        if connection.features.has_select_for_update_skip_locked:
+            # Rows another deliverer is claiming right now are skipped, not waited for.
+            with transaction.atomic():
+                row = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+                won = row is not None and guard.filter(pk=row.pk).update(leased_until=lease)
+        else:
+            # SQLite: no row locks, and a read-then-write transaction could fail to upgrade its
+            # lock; in autocommit the conditional UPDATE alone decides who has the row.
+            row = candidates.first()
+            won = row is not None and guard.filter(pk=row.pk).update(leased_until=lease)
+        if row is None:
+            return None
         if won:
             row.leased_until = lease
             return row
