@@ -355,8 +355,16 @@ def submit_attempt(attempt: Attempt) -> bool:
                 attempt.user_id,
                 [(a.question_id, bool(a.is_correct)) for a in [*graded, *unanswered]],
             )
-        transaction.on_commit(
-            lambda: hooks.attempt_submitted.send(sender=Attempt, attempt_id=attempt.pk)
+        # Inside the transaction: a listener's record (LTI's score outbox) commits with the
+        # result or not at all.
+        hooks.attempt_submitted.send(
+            sender=Attempt,
+            attempt_id=attempt.pk,
+            user_id=attempt.user_id,
+            quiz_id=attempt.quiz_id,
+            score=points,
+            max_score=len(graded) + len(unanswered),
+            submitted_at=now,
         )
     return True
 

@@ -38,6 +38,7 @@ PURE = (
     "quizzes.reports",
     "course.functions.endpoints.routes",
     "course.functions.endpoints.gateway",
+    "course.server.background",  # the registry of periodic jobs; the scheduler runs them
 )
 NOT_PURE = ("course.runner.web",)
 

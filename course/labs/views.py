@@ -109,8 +109,16 @@ def check_answer(request: HttpRequest, lab: Lab, answer: object, submit: bool):
                 passed=grade.passed,
                 outcomes=[t.stored() for t in grade.tests],
             )
-            transaction.on_commit(
-                lambda: hooks.lab_submitted.send(sender=LabAttempt, attempt_id=attempt.pk)
+            # Inside the transaction: a listener's record (LTI's score outbox) commits with
+            # the attempt or not at all.
+            hooks.lab_submitted.send(
+                sender=LabAttempt,
+                attempt_id=attempt.pk,
+                user_id=attempt.user_id,
+                key=lab.key,
+                score=attempt.score,
+                max_score=attempt.max_score,
+                submitted_at=attempt.created_at,
             )
     except IntegrityError:  # a concurrent double submit recorded it first
         attempt = LabAttempt.objects.get(user=request.user, lab=lab, answer_digest=digest)

@@ -111,6 +111,9 @@ class PlatformServer:
         self.client_id = "course-tool-client"
         self.deployment_id = "deployment-1"
 
+    def requests_to(self, path: str) -> list[dict]:
+        return [r for r in self.requests if r["path"] == path]
+
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server.server_port}{path}"
 

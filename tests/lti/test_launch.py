@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto.jwk import JWK
 
 from quizzes.models import TEACHERS_GROUP, Quiz
-from quizzes.teach.lti import keys
-from quizzes.teach.lti.models import LtiContext
+from quizzes.teach.lti import keys, outbox
+from quizzes.teach.lti.models import LtiContext, PendingScore
 from tests.lti.platform import launch, login_step
 
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
@@ -163,6 +163,11 @@ def test_quiz_score_goes_back_to_the_gradebook(client, lms, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         assert attempts.submit_attempt(attempt)
     attempt.refresh_from_db()
+    # Queued with the result; the LMS hears of it when the background deliverer runs.
+    queued = PendingScore.objects.get()
+    assert (queued.score_given, queued.scored_at) == (attempt.score, attempt.submitted_at)
+    assert lms.requests_to("/token") == [] and lms.requests_to("/lineitems/7/scores") == []
+    assert outbox.deliver_due().sent == 1
     token_call = next(r for r in lms.requests if r["path"] == "/token")
     form = parse_qs(token_call["body"])
     assert form["grant_type"] == ["client_credentials"]
@@ -192,6 +197,8 @@ def test_scores_of_unlinked_resources_stay_here(
     attempt, _ = attempts.start_attempt(quiz, alice)
     with django_capture_on_commit_callbacks(execute=True):
         attempts.submit_attempt(attempt)
+    assert not PendingScore.objects.exists()
+    outbox.deliver_due()
     assert lms.requests == []
 
 

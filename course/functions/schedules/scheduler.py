@@ -15,6 +15,14 @@ A run refused for lack of a free sandbox slot (the host's concurrency limit, sha
 runner page and endpoints) is retried within its window, as Lambda retries a throttled
 asynchronous invocation: every refusal counts as a throttle in the function's metrics, and only
 a window still refused RETRY_FOR after it was due is given up (recorded as throttled).
+
+The same loop runs the site's periodic background jobs (course/server/background.py): features
+register them from their AppConfig.ready() -- today the LTI score deliverer
+(quizzes/teach/lti/outbox.py, every 2 s), which sends the scores of quizzes and labs to LMS
+gradebooks -- and each tick starts the due ones on BACKGROUND_WORKERS threads of their own, so a
+slow job (an LMS that takes 10 s to answer) never delays a schedule. A job that raises is logged
+and runs again at its next time; it never stops the loop. So `make run` and `make serve`, which
+start this process, deliver scores with no cron entry.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from course.functions import execution
 from course.functions.models import Function
 from course.functions.schedules.events import scheduled_event
 from course.functions.schedules.models import Schedule
+from course.server import background
 
 log = logging.getLogger("course.schedules")
 
@@ -41,6 +50,7 @@ MISSED_AFTER = timedelta(seconds=60)
 RETRY_FOR = timedelta(seconds=45)  # inside the minute: never overlaps the next window's run
 INTERVAL_S = 1.0
 WORKERS = 4
+BACKGROUND_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,9 @@ class Scheduler:
         self.workers = workers
         self.stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="schedule")
+        self._background = ThreadPoolExecutor(
+            max_workers=BACKGROUND_WORKERS, thread_name_prefix="background"
+        )
         self._busy = 0
         self._lock = threading.Lock()
 
@@ -212,8 +225,26 @@ class Scheduler:
             self._pool.submit(self._run, claim)
         return len(claims)
 
+    def _run_background(self, run, job) -> bool:
+        try:
+            return run(job)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def run_background(self, now: float | None = None) -> int:
+        """Start the background jobs that are due (course/server/background.py) on their own
+        threads; returns how many started."""
+        return background.run_due(
+            now, submit=lambda run, job: self._background.submit(self._run_background, run, job)
+        )
+
     def serve(self) -> None:
-        log.info("scheduler started (every %.1f s, %d workers)", self.interval_s, self.workers)
+        log.info(
+            "scheduler started (every %.1f s, %d workers; background jobs: %s)",
+            self.interval_s,
+            self.workers,
+            ", ".join(background.registered()) or "none",
+        )
         try:
             while not self.stopping.is_set():
                 close_old_connections()
@@ -221,8 +252,13 @@ class Scheduler:
                     self.tick()
                 except Exception:  # the database restarting, a lock timeout: next tick
                     log.exception("scheduler tick failed; trying again")
+                try:
+                    self.run_background()
+                except Exception:  # never stops the schedules
+                    log.exception("starting background jobs failed; trying again")
                 self.stopping.wait(self.interval_s)
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._background.shutdown(wait=True, cancel_futures=True)
             connection.close()
             log.info("scheduler stopped")

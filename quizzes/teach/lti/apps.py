@@ -8,4 +8,8 @@ class LtiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from quizzes.teach.lti import grades  # noqa: F401  (connects the submission receivers)
+        from course.server import background
+        from quizzes.teach.lti import grades, outbox  # noqa: F401  (grades: the score receivers)
+
+        # The scheduler process (manage.py run_scheduler) sends queued scores to LMS gradebooks.
+        background.register("lti.scores", outbox.EVERY_S, outbox.deliver_due)

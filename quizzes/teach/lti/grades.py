@@ -1,10 +1,12 @@
 """Assignment and Grade Services: a submitted quiz or lab's score goes to the gradebook of every
-LMS placement of it that this learner launched (and only those), after the submission commits.
+LMS placement of it that this learner launched (and only those).
 
-A platform that fails or is slow is never the learner's problem: the submission is already
-recorded here, the receivers never raise (they run in on_commit, inside the learner's request),
-and a score the platform did not take is kept as a PendingScore and sent again by the next
-submission of that placement or by `manage.py lti_scores retry` (run it from cron).
+The submission never talks to the LMS. Its signal is sent inside the transaction that records
+the result, and the receivers here write the score to the outbox (PendingScore) in that same
+transaction: the result and the score to send are committed together or not at all, and the
+learner's request costs one more query (a few for a learner who came from an LMS), never an
+HTTP call. The background deliverer (quizzes/teach/lti/outbox.py, run by the scheduler process)
+sends it with deliver() below, and backs off while a platform fails.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 from pylti1p3.assignments_grades import AssignmentsGradesService
@@ -21,19 +24,28 @@ from pylti1p3.lineitem import LineItem
 from pylti1p3.service_connector import ServiceConnector
 
 from course.labs.hooks import lab_submitted
-from course.labs.models import LabAttempt
 from quizzes.hooks import attempt_submitted
-from quizzes.models import Attempt
-from quizzes.teach.lti import tool
+from quizzes.models import Quiz
 from quizzes.teach.lti.models import LtiUser, PendingScore, ResourceLink, TargetKind
 
 log = logging.getLogger(__name__)
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-MAX_ERROR_CHARS = 500
+
+# A placement's learners: the table behind ResourceLink.learners (who launched which link).
+Launched = ResourceLink.learners.through
 
 
-def _deliver(link: ResourceLink, learner: LtiUser, score, maximum, scored_at: datetime) -> None:
-    """POST one score to the placement's line item; raises whatever the platform answers with."""
+def deliver(
+    connector: ServiceConnector,
+    link: ResourceLink,
+    learner: LtiUser,
+    score: float,
+    maximum: float,
+    scored_at: datetime,
+) -> None:
+    """POST one score to the placement's line item; raises whatever the platform answers with.
+    The timestamp is the submission's, so a platform keeps the newest score whatever order
+    deliveries arrive in."""
     endpoint = link.ags_endpoint or {}
     grade = (
         Grade()
@@ -44,8 +56,6 @@ def _deliver(link: ResourceLink, learner: LtiUser, score, maximum, scored_at: da
         .set_grading_progress("FullyGraded")
         .set_timestamp(scored_at.isoformat())
     )
-    platform = link.context.platform
-    connector = ServiceConnector(tool.registration_for(platform), tool.http_session())
     service = AssignmentsGradesService(connector, endpoint)
     lineitem = None
     if not endpoint.get("lineitem"):
@@ -60,86 +70,74 @@ def _deliver(link: ResourceLink, learner: LtiUser, score, maximum, scored_at: da
     service.put_grade(grade, lineitem)
 
 
-def _send_one(link, learner, score, maximum, scored_at: datetime) -> bool:
-    """Deliver, and keep the pending record in step: gone when the platform took the score,
-    written (tries counted) when it did not."""
-    try:
-        _deliver(link, learner, score, maximum, scored_at)
-    except Exception as error:  # any platform failure (HTTP error, timeout, bad answer)
-        log.warning("LTI score for %s not sent to %s: %r", link, link.context.platform, error)
-        text = f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS]
-        with transaction.atomic():
-            pending = PendingScore.objects.select_for_update().filter(link=link, learner=learner)
-            row = pending.first()
-            if row is None:
-                PendingScore.objects.create(
-                    link=link,
-                    learner=learner,
-                    score_given=score,
-                    score_maximum=maximum,
-                    scored_at=scored_at,
-                    last_error=text,
-                )
-            else:
-                row.score_given, row.score_maximum, row.scored_at = score, maximum, scored_at
-                row.tries += 1
-                row.last_error = text
-                row.save()
-        return False
-    PendingScore.objects.filter(link=link, learner=learner, scored_at__lte=scored_at).delete()
-    return True
+def queue_score(launched, score: float, maximum: float, scored_at: datetime) -> int:
+    """Put the score in the outbox for each (link, learner, ags_endpoint) of ``launched`` whose
+    placement takes scores; a score of the same placement and learner not yet sent is replaced
+    (its tries and error reset: this is a new score). Returns how many were queued."""
+    rows = [
+        PendingScore(
+            link_id=link_id,
+            learner_id=learner_id,
+            score_given=score,
+            score_maximum=maximum,
+            scored_at=scored_at,
+            tries=0,
+            last_error="",
+            next_attempt_at=timezone.now(),
+            failed_at=None,
+        )
+        for link_id, learner_id, endpoint in launched
+        if SCORE_SCOPE in ((endpoint or {}).get("scope") or [])
+    ]
+    if not rows:
+        return 0
+    # A savepoint: should the write fail, the learner's result is still recorded. leased_until
+    # is left alone: a deliverer sending the older score finds the row changed and leaves it.
+    with transaction.atomic():
+        PendingScore.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["link", "learner"],
+            update_fields=[
+                "score_given",
+                "score_maximum",
+                "scored_at",
+                "tries",
+                "last_error",
+                "next_attempt_at",
+                "failed_at",
+                "updated_at",
+            ],
+        )
+    return len(rows)
 
 
-def send_score(user, kind: str, key: str, score: float, maximum: float) -> int:
-    """Post the score to each launch-linked placement; returns how many platforms took it."""
-    links = (
-        ResourceLink.objects.filter(kind=kind, target=key, learners__user=user)
-        .select_related("context__platform")
-        .distinct()
+def _launched(user_id: int, kind: str, target) -> list[tuple]:
+    """(link id, LtiUser id, AGS endpoint) of each placement of this activity the user launched:
+    one query."""
+    return list(
+        Launched.objects.filter(
+            ltiuser__user_id=user_id, resourcelink__kind=kind, resourcelink__target=target
+        ).values_list("resourcelink_id", "ltiuser_id", "resourcelink__ags_endpoint")
     )
-    scored_at = timezone.now()
-    sent = 0
-    for link in links:
-        learner = link.learners.filter(user=user).first()
-        endpoint = link.ags_endpoint or {}
-        if learner is None or SCORE_SCOPE not in (endpoint.get("scope") or []):
-            continue
-        sent += _send_one(link, learner, score, maximum, scored_at)
-    return sent
-
-
-def retry_pending() -> tuple[int, int]:
-    """Send every score still waiting; returns (sent now, still waiting)."""
-    sent = 0
-    pending = PendingScore.objects.select_related("link__context__platform", "learner")
-    for row in pending:
-        sent += _send_one(row.link, row.learner, row.score_given, row.score_maximum, row.scored_at)
-    return sent, PendingScore.objects.count()
 
 
 @receiver(attempt_submitted, dispatch_uid="lti.quiz_score")
-def quiz_score(sender, attempt_id: int, **kwargs) -> None:
+def quiz_score(sender, attempt_id, user_id, quiz_id, score, max_score, submitted_at, **kwargs):
+    if user_id is None or not max_score:
+        return
     try:
-        attempt = Attempt.objects.select_related("quiz__lesson").filter(pk=attempt_id).first()
-        if attempt is None or attempt.user_id is None or not attempt.max_score:
-            return
-        send_score(
-            attempt.user,
-            TargetKind.QUIZ,
-            attempt.quiz.lesson.slug,
-            attempt.score,
-            attempt.max_score,
-        )
-    except Exception:  # on_commit runs in the learner's request: never their error page
-        log.exception("LTI passback of quiz attempt %s failed", attempt_id)
+        slug = Subquery(Quiz.objects.filter(pk=quiz_id).values("lesson__slug")[:1])
+        queue_score(_launched(user_id, TargetKind.QUIZ, slug), score, max_score, submitted_at)
+    except Exception:  # the learner's submission matters more than its passback: never their error
+        log.exception("LTI score of quiz attempt %s not queued", attempt_id)
 
 
 @receiver(lab_submitted, dispatch_uid="lti.lab_score")
-def lab_score(sender, attempt_id: int, **kwargs) -> None:
+def lab_score(sender, attempt_id, user_id, key, score, max_score, submitted_at, **kwargs):
+    if not max_score:
+        return
     try:
-        attempt = LabAttempt.objects.select_related("lab", "user").filter(pk=attempt_id).first()
-        if attempt is None or not attempt.max_score:
-            return
-        send_score(attempt.user, TargetKind.LAB, attempt.lab.key, attempt.score, attempt.max_score)
-    except Exception:  # on_commit runs in the learner's request: never their error page
-        log.exception("LTI passback of lab attempt %s failed", attempt_id)
+        queue_score(_launched(user_id, TargetKind.LAB, key), score, max_score, submitted_at)
+    except Exception:  # the learner's submission matters more than its passback: never their error
+        log.exception("LTI score of lab attempt %s not queued", attempt_id)

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from quizzes.models import Classroom
 
@@ -103,6 +104,11 @@ class LtiContext(models.Model):
     def __str__(self) -> str:
         return self.title or self.context_id
 
+    def given_up_scores(self):
+        """Scores of this course the LMS never took (a day of failures): the class page says
+        how many, so the teacher knows the gradebook lacks them."""
+        return PendingScore.objects.filter(link__context=self, failed_at__isnull=False)
+
 
 class TargetKind(models.TextChoices):
     LESSON = "lesson", "Lesson"
@@ -134,26 +140,66 @@ class ResourceLink(models.Model):
         return self.title or self.resource_link_id
 
 
+class PendingScoreQuerySet(models.QuerySet):
+    def waiting(self):
+        """Scores still to be sent (not given up)."""
+        return self.filter(failed_at__isnull=True)
+
+    def unleased(self, now):
+        """Rows no deliverer holds: never leased, or its lease ran out (the deliverer died)."""
+        return self.filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+
+    def due(self, now):
+        """Waiting rows whose next try has come and that no deliverer holds."""
+        return self.waiting().filter(next_attempt_at__lte=now).unleased(now)
+
+
 class PendingScore(models.Model):
-    """A score the LMS did not take (an error, a timeout): kept so it is sent again, by the
-    next submission of the same placement or by `manage.py lti_scores retry`. The learner's
-    result is ours either way; this row only remembers what the gradebook still lacks. One row
-    per placement and learner: a newer score replaces an older one waiting to be sent."""
+    """The outbox of scores for LMS gradebooks: written in the transaction that records the
+    learner's result, sent by the background deliverer (quizzes/teach/lti/outbox.py), deleted
+    once the platform took it. One row per placement and learner: a newer score replaces one
+    not yet sent, with its own submission time (AGS's timestamp). A score the platform refuses
+    is tried again later and later (backoff), and given up (failed_at) a day after it was
+    submitted; it stays here, visible in the admin and on the class page."""
 
     link = models.ForeignKey(ResourceLink, on_delete=models.CASCADE, related_name="pending")
     learner = models.ForeignKey(LtiUser, on_delete=models.CASCADE, related_name="pending_scores")
     score_given = models.FloatField()
     score_maximum = models.FloatField()
     scored_at = models.DateTimeField(help_text="When the learner submitted (the score's time).")
-    tries = models.PositiveIntegerField(default=1)
+    tries = models.PositiveIntegerField(default=0, help_text="Failed deliveries so far.")
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now, help_text="When the deliverer tries it next."
+    )
+    # A deliverer's claim: nobody else sends the row until then (longer than any one send).
+    leased_until = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Given up: still failing a day after it was submitted."
+    )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PendingScoreQuerySet.as_manager()
 
     class Meta:
         ordering = ["updated_at"]
         constraints = [
             models.UniqueConstraint(fields=["link", "learner"], name="one_pending_score_per_link"),
         ]
+        indexes = [
+            # The deliverer's claim query: waiting rows by next try.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(failed_at__isnull=True),
+                name="pending_score_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.score_given}/{self.score_maximum} for {self.learner} on {self.link}"
+
+    @property
+    def status(self) -> str:
+        if self.failed_at:
+            return "failed"
+        return "retrying" if self.tries else "queued"

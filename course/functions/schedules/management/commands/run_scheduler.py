@@ -1,4 +1,5 @@
-"""Run saved functions on their schedules (course/functions/schedules/scheduler.py).
+"""Run saved functions on their schedules (course/functions/schedules/scheduler.py), and the
+site's periodic background jobs (course/server/background.py: the LTI score deliverer).
 
 `make run` and `make serve` start it beside the server with --exit-with, as they start the warm
 daemon, so it stops with them."""
@@ -28,7 +29,10 @@ def _stop_when_gone(pid: int, stopping: threading.Event) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run saved functions on their schedules until stopped (SIGTERM, Ctrl-C)."
+    help = (
+        "Run saved functions on their schedules, and the background jobs (LTI scores to LMS "
+        "gradebooks), until stopped (SIGTERM, Ctrl-C)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--exit-with", type=int, help="exit when this process exits")
@@ -37,6 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, exit_with=None, interval=INTERVAL_S, workers=WORKERS, **options):
         logging.getLogger("course.schedules").setLevel(logging.INFO)
+        logging.getLogger("course.background").setLevel(logging.INFO)
         scheduler = Scheduler(interval_s=interval, workers=max(1, workers))
         signal.signal(signal.SIGTERM, scheduler.stop)
         signal.signal(signal.SIGINT, scheduler.stop)
