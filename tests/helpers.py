@@ -165,3 +165,11 @@ def warm_daemon(sock: Path, idle_s: int = 60) -> Iterator[subprocess.Popen]:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def session_queries() -> int:
+    """The queries a signed-in request spends loading its session: one with database sessions,
+    none when sessions live in the cache (with REDIS_URL, as `make test-postgres` runs)."""
+    from django.conf import settings
+
+    return 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
