@@ -937,6 +937,9 @@ class _Session:
         for fd in (out_w, *child_fds):
             self._close(fd)
         _lower_session_priority(self.proc.pid)
+        if group is not None:
+            with contextlib.suppress(OSError):  # an optimisation only: add(pid1) is the rule
+                group.count_tasks_of(self.proc.pid)
         self.proc_fd = os.pidfd_open(self.proc.pid)
         # From here on the sandbox dies by its deadline whatever happens to the loop below.
         self.backstop.arm(self.started + limits.init_timeout_s + _BACKSTOP_GRACE_S, self.proc_fd)
