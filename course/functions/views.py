@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from course import runner
 from course.common.numbers import parse_id
 from course.common.text import NUL_MESSAGE
-from course.functions import drafts, execution, tuning
+from course.functions import drafts, execution, tuning, web
 from course.functions.events import TEMPLATES
 from course.functions.forms import (
     TOO_MANY_EVENTS,
@@ -30,14 +30,14 @@ from course.functions.forms import (
 )
 from course.functions.models import Function, FunctionVersion, TestEvent
 from course.functions.tuning_chart import build_chart
-from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
+from course.functions.web import json_object, owned_or_404, unauthorized
+from course.runner.web.forms import MAX_EVENT_BYTES, parse_json
 from course.runner.web.views import (
     EVENT_TOO_LARGE,
     Outcome,
     event_size,
     json_outcome,
     page_context,
-    read_body,
     run_outcome,
 )
 
@@ -50,10 +50,6 @@ WARM_NOTE = (
     "Warm start: an execution environment kept from an earlier run of this version handled it, "
     "so there was no INIT phase and module-level state from before was still there."
 )
-
-
-def _owned(request: HttpRequest, pk: int) -> Function:
-    return get_object_or_404(Function.objects.owned_by(request.user), pk=pk)
 
 
 def _create_function(owner, name: str, config: dict) -> Function | None:
@@ -127,14 +123,14 @@ def _detail_context(request: HttpRequest, function: Function, **extra) -> dict:
 @require_GET
 @login_required
 def function_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     return render(request, "functions/detail.html", _detail_context(request, function))
 
 
 @require_GET
 @login_required
 def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     version = get_object_or_404(FunctionVersion, function=function, number=number)
     return render(request, "functions/version.html", {"function": function, "version": version})
 
@@ -170,7 +166,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def save(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     form = FunctionForm(request.POST, owner=request.user, instance=function)
     if not form.is_valid():
         return _form_problem(request, form.messages_by_field())
@@ -190,7 +186,7 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def rename(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     form = RenameForm(request.POST, instance=function)
     if not form.is_valid():
         return _form_problem(request, {"name": form.errors["name"][0]})
@@ -217,7 +213,7 @@ def _copy_name(function: Function) -> str:
 @require_POST
 @login_required
 def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     copy = _create_function(request.user, _copy_name(function), function.config())
     if copy is None:  # a parallel Duplicate took the same "-copy" name
         return _form_problem(request, {"name": "Not duplicated: press Duplicate again."})
@@ -232,7 +228,7 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     name = function.name
     function.delete()
     messages.success(request, f"Deleted {name}, its versions and its test events.")
@@ -248,7 +244,7 @@ def save_draft(request: HttpRequest) -> HttpResponse:
         pk = parse_id(raw)
         if not request.user.is_authenticated or pk is None:
             return render(request, "functions/_draft_message.html", {"error": "Not saved."})
-        function = _owned(request, pk)
+        function = owned_or_404(request, pk)
     try:
         fields = drafts.fields_from(request.POST)
     except drafts.Unsavable:
@@ -285,7 +281,7 @@ def _events_answer(request: HttpRequest, function: Function, status: int = 200, 
 @vary_on_headers("HX-Request")
 @login_required
 def event_create(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     form = TestEventForm(request.POST, function=function)
     if not form.is_valid():
         new = {"name": request.POST.get("name", ""), "body": request.POST.get("body", "")}
@@ -309,7 +305,7 @@ def event_create(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def event_update(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     event = get_object_or_404(TestEvent, function=function, pk=event_pk)
     if request.POST.get("action") == "delete":
         event.delete()
@@ -362,7 +358,7 @@ def invoke(
 @vary_on_headers("HX-Request")
 @login_required
 def invoke_form(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     raw = request.POST.get("event", "")
     event_id = parse_id(raw)
     if event_id is not None:
@@ -412,7 +408,7 @@ def _refusal_message(status: int, body: dict) -> str:
 def tuning_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Power tuning, on a page: the choices, then the chart, the table and the recommendation.
     Nothing is stored: a tuning is a measurement, shown once (the JSON API answers the same)."""
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     events = list(function.test_events.all())
     form = TuningForm(
         request.POST if request.method == "POST" else None,
@@ -455,38 +451,14 @@ def tuning_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- JSON API --------------------------------------------------------------------------------
 
 
-def _unauthorized() -> JsonResponse:
-    return JsonResponse(
-        {"errorType": "Unauthorized", "errors": {"auth": "Log in to use saved functions."}},
-        status=401,
-    )
-
-
-def _json_body(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
-    raw = read_body(request)
-    if raw is None:
-        return None, JsonResponse(
-            {"errorType": "RequestEntityTooLargeException",
-             "errors": {"body": "The request body is too large."}},
-            status=413,
-        )  # fmt: skip
-    try:
-        data = parse_json(raw or b"{}", "The request body")
-    except BadJSON as bad:
-        return None, JsonResponse({"errors": {"body": str(bad)}}, status=400)
-    if not isinstance(data, dict):
-        return None, JsonResponse({"errors": {"body": "Send a JSON object."}}, status=400)
-    return data, None
-
-
 @require_http_methods(["GET", "POST"])
 def api_functions(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
-        return _unauthorized()
+        return unauthorized()
     if request.method == "GET":
         functions = Function.objects.owned_by(request.user)
         return JsonResponse({"functions": [f.as_json() for f in functions]})
-    data, problem = _json_body(request)
+    data, problem = json_object(request)
     if problem:
         return problem
     form = FunctionForm(data, owner=request.user)
@@ -501,17 +473,15 @@ def api_functions(request: HttpRequest) -> JsonResponse:
 
 @require_http_methods(["GET", "PUT", "DELETE"])
 def api_function(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return _unauthorized()
-    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
-    if function is None:
-        return JsonResponse({"errors": {"id": "No such function."}}, status=404)
+    function, problem = web.api_function(request, pk)
+    if problem:
+        return problem
     if request.method == "GET":
         return JsonResponse(function.as_json())
     if request.method == "DELETE":
         function.delete()
         return HttpResponse(status=204)
-    data, problem = _json_body(request)
+    data, problem = json_object(request)
     if problem:
         return problem
     unknown = sorted(set(data) - {"id", "version", *EDITABLE})
@@ -528,12 +498,10 @@ def api_function(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def api_invoke(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return _unauthorized()
-    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
-    if function is None:
-        return JsonResponse({"errors": {"id": "No such function."}}, status=404)
-    data, problem = _json_body(request)
+    function, problem = web.api_function(request, pk)
+    if problem:
+        return problem
+    data, problem = json_object(request)
     if problem:
         return problem
     unknown = sorted(set(data) - {"event"})
@@ -547,12 +515,10 @@ def api_invoke(request: HttpRequest, pk: int) -> HttpResponse:
 def api_tune(request: HttpRequest, pk: int) -> HttpResponse:
     """Power tuning, as AWS Lambda Power Tuning does it: the function at several memory sizes,
     a few runs each, with each size's cost and a recommendation (course/runner/warm/power.py)."""
-    if not request.user.is_authenticated:
-        return _unauthorized()
-    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
-    if function is None:
-        return JsonResponse({"errors": {"id": "No such function."}}, status=404)
-    data, problem = _json_body(request)
+    function, problem = web.api_function(request, pk)
+    if problem:
+        return problem
+    data, problem = json_object(request)
     if problem:
         return problem
     unknown = sorted(set(data) - {"event", "memory_sizes", "runs"})

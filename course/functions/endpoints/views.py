@@ -39,10 +39,11 @@ from course.functions.endpoints.models import (
     key_hash,
 )
 from course.functions.models import Function
+from course.functions.web import api_function, json_object, owned_or_404
 from course.lessons.reads import COOKIE_NAME as READS_COOKIE
-from course.runner.web.forms import MAX_EVENT_BYTES, BadJSON, parse_json
+from course.runner.web.forms import MAX_EVENT_BYTES
 from course.runner.web.limits import endpoint_limiters
-from course.runner.web.views import event_size, read_body
+from course.runner.web.views import event_size
 
 # HTTP APIs give a Lambda integration at most 30 s; here the site's longest function timeout
 # caps it too (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
@@ -368,10 +369,6 @@ def no_endpoint(request: HttpRequest) -> HttpResponse:
 # --- The owner's page ------------------------------------------------------------------------
 
 
-def _owned_function(request: HttpRequest, pk: int) -> Function:
-    return get_object_or_404(Function.objects.owned_by(request.user), pk=pk)
-
-
 def _endpoint_of(function: Function) -> Endpoint | None:
     return Endpoint.objects.filter(function=function).first()
 
@@ -427,7 +424,7 @@ def _done(request: HttpRequest, function: Function, endpoint: Endpoint, note: st
 @vary_on_headers("HX-Request")
 @login_required
 def page(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned_function(request, pk)
+    function = owned_or_404(request, pk)
     return _page(request, _context(request, function, _endpoint_of(function)))
 
 
@@ -452,7 +449,7 @@ def _save(function: Function, data: dict) -> tuple[Endpoint | None, dict[str, st
 @vary_on_headers("HX-Request")
 @login_required
 def save(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned_function(request, pk)
+    function = owned_or_404(request, pk)
     data = {name: request.POST[name] for name in FIELDS if name in request.POST}
     endpoint, errors = _save(function, data)
     if errors:
@@ -471,7 +468,7 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def key_create(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned_function(request, pk)
+    function = owned_or_404(request, pk)
     endpoint = _endpoint_of(function)
     if endpoint is None:
         endpoint, _ = _save(function, {})
@@ -488,7 +485,7 @@ def key_create(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def key_revoke(request: HttpRequest, pk: int, key_pk: int) -> HttpResponse:
-    function = _owned_function(request, pk)
+    function = owned_or_404(request, pk)
     keys = ApiKey.objects.owned_by(request.user).select_related("endpoint")
     key = get_object_or_404(keys, pk=key_pk, endpoint__function=function)
     _revoke(key)
@@ -528,32 +525,6 @@ def _revoke(key: ApiKey) -> None:
 # --- JSON API --------------------------------------------------------------------------------
 
 
-def _unauthorized() -> JsonResponse:
-    # As the other /api/functions/ views answer an anonymous caller.
-    return JsonResponse(
-        {"errorType": "Unauthorized", "errors": {"auth": "Log in to use saved functions."}},
-        status=401,
-    )
-
-
-def _no_function() -> JsonResponse:
-    return JsonResponse({"errors": {"id": "No such function."}}, status=404)
-
-
-def _json_body(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
-    raw = read_body(request)
-    if raw is None:
-        too_large = {"errors": {"body": "The request body is too large."}}
-        return None, JsonResponse(too_large, status=413)
-    try:
-        data = parse_json(raw or b"{}", "The request body")
-    except BadJSON as bad:
-        return None, JsonResponse({"errors": {"body": str(bad)}}, status=400)
-    if not isinstance(data, dict):
-        return None, JsonResponse({"errors": {"body": "Send a JSON object."}}, status=400)
-    return data, None
-
-
 def _endpoint_json(request: HttpRequest, function: Function, endpoint: Endpoint | None) -> dict:
     shown = endpoint or Endpoint(function=function)
     return {"url": _url(request, endpoint), **shown.settings_json()}
@@ -561,14 +532,12 @@ def _endpoint_json(request: HttpRequest, function: Function, endpoint: Endpoint 
 
 @require_http_methods(["GET", "POST"])
 def api_endpoint(request: HttpRequest, pk: int) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return _unauthorized()
-    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
-    if function is None:
-        return _no_function()
+    function, problem = api_function(request, pk)
+    if problem:
+        return problem
     if request.method == "GET":
         return JsonResponse(_endpoint_json(request, function, _endpoint_of(function)))
-    data, problem = _json_body(request)
+    data, problem = json_object(request)
     if problem:
         return problem
     endpoint, errors = _save(function, data)
@@ -580,16 +549,14 @@ def api_endpoint(request: HttpRequest, pk: int) -> JsonResponse:
 @never_cache  # as key_create: a POST's answer holds the new key's value
 @require_http_methods(["GET", "POST", "DELETE"])
 def api_keys(request: HttpRequest, pk: int, key_pk: int | None = None) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return _unauthorized()
-    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
-    if function is None:
-        return _no_function()
+    function, problem = api_function(request, pk)
+    if problem:
+        return problem
     if request.method == "GET" and key_pk is None:
         keys = ApiKey.objects.filter(endpoint__function=function)
         return JsonResponse({"keys": [key.as_json() for key in keys]})
     if request.method == "POST" and key_pk is None:
-        data, problem = _json_body(request)
+        data, problem = json_object(request)
         if problem:
             return problem
         unknown = sorted(set(data) - {"name"})
@@ -604,7 +571,7 @@ def api_keys(request: HttpRequest, pk: int, key_pk: int | None = None) -> JsonRe
     if request.method != "DELETE":
         return JsonResponse({"errors": {"method": "Use DELETE to revoke a key."}}, status=405)
     if key_pk is None:
-        data, problem = _json_body(request)
+        data, problem = json_object(request)
         if problem:
             return problem
         raw = data.get("id")

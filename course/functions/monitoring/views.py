@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -13,6 +13,7 @@ from course.functions.models import Function
 from course.functions.monitoring import chart, recording
 from course.functions.monitoring.forms import WINDOWS, MonitorForm
 from course.functions.monitoring.models import KEEP_LOG_ENTRIES, LogEntry
+from course.functions.web import api_function, owned_or_404
 
 
 def _filters(request: HttpRequest) -> tuple[dict, dict[str, str]]:
@@ -36,7 +37,7 @@ def _entries(function: Function, filters: dict) -> list[LogEntry]:
 @vary_on_headers("HX-Request")
 @login_required
 def monitor(request: HttpRequest, pk: int) -> HttpResponse:
-    function = get_object_or_404(Function.objects.owned_by(request.user), pk=pk)
+    function = owned_or_404(request, pk)
     filters, errors = _filters(request)
     minutes = recording.metrics(function, filters["minutes"])
     windows = list(WINDOWS)
@@ -60,23 +61,10 @@ def monitor(request: HttpRequest, pk: int) -> HttpResponse:
 # --- JSON API --------------------------------------------------------------------------------
 
 
-def _api_function(request: HttpRequest, pk: int) -> tuple[Function | None, JsonResponse | None]:
-    # As the other /api/functions/ views answer: 401 for anonymous, 404 for anyone else's.
-    if not request.user.is_authenticated:
-        return None, JsonResponse(
-            {"errorType": "Unauthorized", "errors": {"auth": "Log in to use saved functions."}},
-            status=401,
-        )
-    function = Function.objects.owned_by(request.user).filter(pk=pk).first()
-    if function is None:
-        return None, JsonResponse({"errors": {"id": "No such function."}}, status=404)
-    return function, None
-
-
 @require_GET
 def api_logs(request: HttpRequest, pk: int) -> JsonResponse:
     """The stored log stream, newest first, filtered by ?q= (text) and ?errors=1."""
-    function, problem = _api_function(request, pk)
+    function, problem = api_function(request, pk)
     if problem:
         return problem
     form = MonitorForm(request.GET)
@@ -90,7 +78,7 @@ def api_logs(request: HttpRequest, pk: int) -> JsonResponse:
 def api_metrics(request: HttpRequest, pk: int) -> JsonResponse:
     """Per-minute metrics for the last ?minutes= minutes (default 60, at most 1440), oldest
     first, every minute present."""
-    function, problem = _api_function(request, pk)
+    function, problem = api_function(request, pk)
     if problem:
         return problem
     form = MonitorForm(request.GET)

@@ -14,14 +14,9 @@ from django.views.decorators.vary import vary_on_headers
 from course.functions.models import Function
 from course.functions.schedules.forms import EXPRESSION_HELP, ScheduleForm
 from course.functions.schedules.models import LIFETIME, AlreadyScheduled, Schedule, set_schedule
-from course.runner.web.forms import BadJSON, parse_json
-from course.runner.web.views import read_body
+from course.functions.web import api_function, json_object, owned_or_404
 
 NO_SCHEDULE = "This function has no schedule."
-
-
-def _owned(request: HttpRequest, pk: int) -> Function:
-    return get_object_or_404(Function.objects.owned_by(request.user), pk=pk)
 
 
 def _schedule_of(function: Function) -> Schedule | None:
@@ -61,7 +56,7 @@ def _answer(
 @vary_on_headers("HX-Request")
 @login_required
 def schedule_page(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     context = _context(function, _schedule_of(function))
     template = "schedules/_schedule.html" if request.htmx else "schedules/schedule.html"
     return render(request, template, context)
@@ -71,7 +66,7 @@ def schedule_page(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def schedule_set(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     form = ScheduleForm(request.POST)
     typed = request.POST.get("expression", "")
     if not form.is_valid():
@@ -91,7 +86,7 @@ def schedule_set(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def schedule_renew(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     schedule = get_object_or_404(Schedule, function=function)
     try:
         schedule.renew()
@@ -104,7 +99,7 @@ def schedule_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def schedule_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    function = _owned(request, pk)
+    function = owned_or_404(request, pk)
     Schedule.objects.filter(function=function).delete()
     return _answer(request, function, f"Removed the schedule of {function.name}.")
 
@@ -112,44 +107,11 @@ def schedule_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # --- JSON API --------------------------------------------------------------------------------
 
 
-def _unauthorized() -> JsonResponse:
-    # As /api/functions/ answers anonymous callers.
-    return JsonResponse(
-        {"errorType": "Unauthorized", "errors": {"auth": "Log in to use saved functions."}},
-        status=401,
-    )
-
-
-def _api_function(request: HttpRequest, pk: int) -> Function | None:
-    return Function.objects.owned_by(request.user).filter(pk=pk).first()
-
-
-def _no_function() -> JsonResponse:
-    return JsonResponse({"errors": {"id": "No such function."}}, status=404)
-
-
-def _json_object(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
-    raw = read_body(request)
-    if raw is None:
-        return None, JsonResponse(
-            {"errors": {"body": "The request body is too large."}}, status=413
-        )
-    try:
-        data = parse_json(raw or b"{}", "The request body")
-    except BadJSON as bad:
-        return None, JsonResponse({"errors": {"body": str(bad)}}, status=400)
-    if not isinstance(data, dict):
-        return None, JsonResponse({"errors": {"body": "Send a JSON object."}}, status=400)
-    return data, None
-
-
 @require_http_methods(["GET", "POST", "DELETE"])
 def api_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return _unauthorized()
-    function = _api_function(request, pk)
-    if function is None:
-        return _no_function()
+    function, problem = api_function(request, pk)
+    if problem:
+        return problem
     if request.method == "DELETE":
         deleted, _ = Schedule.objects.filter(function=function).delete()
         if not deleted:
@@ -160,7 +122,7 @@ def api_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         if schedule is None:
             return JsonResponse({"errors": {"schedule": NO_SCHEDULE}}, status=404)
         return JsonResponse(schedule.as_json())
-    data, problem = _json_object(request)
+    data, problem = json_object(request)
     if problem:
         return problem
     unknown = sorted(set(data) - {"expression"})
@@ -181,11 +143,9 @@ def api_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def api_renew(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return _unauthorized()
-    function = _api_function(request, pk)
-    if function is None:
-        return _no_function()
+    function, problem = api_function(request, pk)
+    if problem:
+        return problem
     schedule = _schedule_of(function)
     if schedule is None:
         return JsonResponse({"errors": {"schedule": NO_SCHEDULE}}, status=404)
