@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from course import pricing
+from course.common.axis import nice_step
 from course.runner.warm.tuning import SizeResult, TuningResult
 
 WIDTH, HEIGHT = 400, 290
@@ -102,18 +103,6 @@ class Chart:
     recommendations: tuple[Recommendation, ...]
     failures: tuple[str, ...]
     summary: str
-
-
-def nice_step(top: float, most: int = 5) -> float:
-    """A 1, 2 or 5 times a power of ten, so that at most ``most`` steps reach ``top``."""
-    if top <= 0:
-        return 1.0
-    raw = top / most
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if factor * power >= raw:
-            return factor * power
-    return 10 * power  # pragma: no cover - the loop always returns
 
 
 def axis(top: float, most: int = 5) -> tuple[float, list[float]]:

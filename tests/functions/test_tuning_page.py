@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from course import runner
+from course.common.axis import nice_step
 from course.functions.models import Function, TestEvent
-from course.functions.tuning_chart import axis, build_chart, nice_step, number
+from course.functions.tuning_chart import axis, build_chart, number
 from course.runner.warm import tuning as maths
 from course.runner.warm.power import _one_at_a_time
 from course.runner.web.limits import sandbox_limits
@@ -321,7 +322,7 @@ def test_busy_lock_is_released_after_a_tuning(client, fn, engine, settings):
 
 
 def test_nice_axes():
-    assert nice_step(800) == 200 and axis(800) == (800, [0, 200, 400, 600, 800])
+    assert nice_step(800, 5) == 200 and axis(800) == (800, [0, 200, 400, 600, 800])
     assert axis(0.73)[0] == pytest.approx(0.8)
     assert axis(3.2)[1][-1] == 4
     assert number(0.2) == "0.2" and number(1500) == "1,500" and number(12.5) == "12.5"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from course.common.axis import nice_step
 from course.functions.monitoring import chart
 from course.functions.monitoring.stats import Minute
 
@@ -20,7 +21,7 @@ def busy(at: int, p50: float, p99: float, invocations: int = 2) -> Minute:
 
 @pytest.mark.parametrize("top,step", [(1, 0.5), (3, 1), (7, 2), (10, 5), (130, 50), (0.4, 0.1)])
 def test_nice_steps(top, step):
-    assert chart.nice_step(top) == pytest.approx(step)
+    assert nice_step(top, chart.Y_STEPS) == pytest.approx(step)
 
 
 @pytest.mark.parametrize("count", [15, 60, 180, 1440])

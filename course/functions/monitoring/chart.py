@@ -14,7 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from course.common.axis import nice_step
 from course.functions.monitoring.stats import SECONDS, Minute
+
+Y_STEPS = 4  # at most four steps up the y axis: a small chart
 
 WIDTH, HEIGHT = 400, 220
 LEFT, RIGHT, TOP, BOTTOM = 54, 16, 14, 46
@@ -67,19 +70,9 @@ def figure(value: float | None) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.2f}"
 
 
-def nice_step(top: float, most: int = 4) -> float:
-    """The step of 1, 2 or 5 times a power of ten that divides [0, top] into at most `most`."""
-    raw = max(top, 1e-9) / most
-    power = 10 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 5, 10):
-        if multiple * power >= raw:
-            return multiple * power
-    return 10 * power  # pragma: no cover (the loop always returns)
-
-
 def _y_axis(values: Sequence[float], whole: bool) -> tuple[float, list[float]]:
     top = max(values, default=0.0)
-    step = nice_step(top if top > 0 else 1)
+    step = nice_step(top if top > 0 else 1, Y_STEPS)
     if whole:
         step = max(1.0, math.ceil(step))
     high = max(step, math.ceil(top / step) * step)
