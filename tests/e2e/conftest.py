@@ -183,3 +183,31 @@ def visit(request: pytest.FixtureRequest, sign_in) -> Callable[[Page, PageType],
         return response
 
     return go
+
+
+@pytest.fixture
+def function_owner(django_user_model):
+    """Fay, whose to-do function (FUNCTION_PK) has an endpoint with an API key, a schedule and a
+    few invocations in its monitor (one failed), so each of its pages shows its content."""
+    from course.functions.endpoints.models import Endpoint
+    from course.functions.models import Function
+    from course.functions.schedules.models import set_schedule
+    from tests.e2e.pages import FUNCTION_PK
+    from tests.endpoints.conftest import make_key
+    from tests.functions.conftest import HELLO
+    from tests.monitoring.conftest import announce, make_invocation
+
+    fay = django_user_model.objects.create_user("fay")
+    function = Function.objects.create(
+        pk=FUNCTION_PK, owner=fay, name="todo-api", runtime="python", code=HELLO
+    )
+    function.add_test_event("get-items", '{"routeKey": "GET /items"}')
+    endpoint = Endpoint.objects.create(
+        function=function, enabled=True, api_key_required=True, routes=["GET /items"]
+    )
+    make_key(endpoint, "laptop")
+    set_schedule(function, "rate(5 minutes)")
+    for i in range(4):
+        failed = {"errorType": "KeyError", "errorMessage": "'title'"} if i == 2 else None
+        announce(function, make_invocation(f"req-{i}", error=failed), cold=i == 0)
+    return fay

@@ -64,6 +64,17 @@ TEACH_ASSIGNMENTS = PageType(
 TEACH_SETTINGS = PageType(
     "teach-settings", f"/teach/classes/{TEACH_CLASS_PK}/settings/", user="class_teacher"
 )
+# A saved function's pages, signed in as `function_owner` (tests/e2e/conftest.py): Fay's
+# to-do function with an endpoint, a key, a schedule and a few invocations in its monitor.
+FUNCTION_PK = 90_101
+FUNCTION_PAGES = [
+    PageType("functions", "/functions/", user="function_owner"),
+    PageType("function", f"/functions/{FUNCTION_PK}/", user="function_owner"),
+    PageType("endpoint", f"/functions/{FUNCTION_PK}/endpoint", user="function_owner"),
+    PageType("schedule", f"/functions/{FUNCTION_PK}/schedule", user="function_owner"),
+    PageType("monitor", f"/functions/{FUNCTION_PK}/monitor", user="function_owner"),
+    PageType("tuning", f"/functions/{FUNCTION_PK}/tuning", user="function_owner"),
+]
 JOIN_CLASS = PageType("join-class", "/classes/join/", user="alice")
 ACCOUNT = PageType("account", "/accounts/profile/", user="alice")
 TEACH_PAGES = [
@@ -87,6 +98,7 @@ PAGE_TYPES = [
     QUIZ,
     PROGRESS,
     *TEACH_PAGES,
+    *FUNCTION_PAGES,
     LOGIN,
     SIGNUP,
     NOT_FOUND,

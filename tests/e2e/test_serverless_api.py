@@ -23,7 +23,7 @@ from tests.helpers import require_tool, warm_daemon
 
 pytestmark = pytest.mark.e2e
 
-TODO_API = """\
+TO_DO_LIST_API = """\
 import json
 
 todos = {}  # lives as long as the warm execution environment
@@ -67,10 +67,10 @@ def test_a_todo_api_with_a_key_watched_in_the_monitor(warm, new_page, sign_in, a
     sign_in(build, alice)
     build.goto("/tools/function-runner/")
     build.get_by_label("Function name").fill("todo-api")
-    build.get_by_label("Function code").fill(TODO_API)
+    build.get_by_label("Function code").fill(TO_DO_LIST_API)
     build.get_by_role("button", name="Save", exact=True).click()
     function = Function.objects.get(owner=alice, name="todo-api")
-    assert function.code == TODO_API
+    assert function.code == TO_DO_LIST_API
 
     page = new_page()
     sign_in(page, alice)
@@ -140,7 +140,7 @@ def test_a_todo_api_with_a_key_watched_in_the_monitor(warm, new_page, sign_in, a
 
 def test_a_page_the_function_serves_cannot_run_script_on_our_origin(warm, page: Page, alice):
     function = Function.objects.create(
-        owner=alice, name="pages", runtime="python", code=TODO_API, memory_mb=128, timeout_s=3
+        owner=alice, name="pages", runtime="python", code=TO_DO_LIST_API, memory_mb=128, timeout_s=3
     )
     endpoint = Endpoint.objects.create(function=function, enabled=True, routes=["GET /page"])
     blocked: list[str] = []

@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 from tests.e2e.pages import (
     ARTIFACTS_DIR,
     DESKTOP,
+    FUNCTION_PAGES,
     HOME,
     LESSON,
     PHONE,
@@ -73,7 +74,11 @@ def write_if_changed(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
-WIDTH_PAGES = [HOME, *(PageType(f"lesson-{slug}", f"/lessons/{slug}/") for slug in lesson_slugs())]
+WIDTH_PAGES = [
+    HOME,
+    *(PageType(f"lesson-{slug}", f"/lessons/{slug}/") for slug in lesson_slugs()),
+    *FUNCTION_PAGES,
+]
 
 
 def sideways_scrolling(page: Page, page_type: PageType, width: str) -> str | None:

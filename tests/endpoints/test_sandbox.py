@@ -11,7 +11,7 @@ from course.functions.models import Function
 from course.runner.web.limits import sandbox_limits
 from tests.helpers import require_tool
 
-TODO = """import base64, json
+TO_DO_LIST_API = """import base64, json
 ITEMS = {}
 
 def lambda_handler(event, context):
@@ -41,7 +41,7 @@ def sandbox(settings, tmp_path):
 
 def test_a_small_api_end_to_end(client, alice, sandbox):
     function = Function.objects.create(
-        owner=alice, name="todo", runtime="python", code=TODO, memory_mb=128, timeout_s=5
+        owner=alice, name="todo", runtime="python", code=TO_DO_LIST_API, memory_mb=128, timeout_s=5
     )
     endpoint = Endpoint.objects.create(
         function=function, enabled=True,
