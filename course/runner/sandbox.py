@@ -34,7 +34,8 @@ function has no use for and the growth of socket buffers. Global /proc files tha
 or other runs are covered with our own (``proc_masks``). Ending a run kills bwrap, whose
 ``--die-with-parent`` kills the sandbox's pid 1, and the kernel then kills everything else in the
 pid namespace, double-forked and setsid'd processes included; we wait until pid 1 (and the
-cgroup, when there is one) is gone before returning.
+cgroup, when there is one) is gone. A run that answered with a frame is killed at once and
+returns; a reaper thread does that waiting off the caller's path (``_Reaper``, bounded).
 
 Channels: nothing the sandbox can reach may block us. When the server is not root the sandbox has
 our uid, and a process can reopen a pipe it holds through /proc/self/fd/N in the other direction:
@@ -54,8 +55,11 @@ run.
 
 from __future__ import annotations
 
+import atexit
+import collections
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import select
@@ -72,6 +76,8 @@ from pathlib import Path
 
 from . import cgroups, seccomp
 from .config import MAX_RESPONSE_BYTES, SandboxLimits
+
+logger = logging.getLogger(__name__)
 
 SANDBOX_UID = 993  # Lambda's sbx_user1051
 SANDBOX_GID = 990
@@ -333,6 +339,43 @@ def _lower_session_priority(pid: int) -> None:
     """
     with contextlib.suppress(OSError), open(f"/proc/{pid}/autogroup", "w") as fh:
         fh.write("19")
+
+
+_CAP_SYS_NICE = 23
+_idle_outside: bool | None = None
+
+
+def _may_set_idle_outside() -> bool:
+    """Whether we may set another task's policy (cached): a server that is not root shares the
+    sandbox's uid on the host; root needs CAP_SYS_NICE for ``host_uid``'s tasks, which a
+    container may have dropped (then chrt does it, as the sandbox's first exec)."""
+    global _idle_outside
+    if _idle_outside is None:
+        allowed = os.geteuid() != 0
+        with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("CapEff:"):
+                    allowed = allowed or bool(int(line.split()[1], 16) >> _CAP_SYS_NICE & 1)
+        _idle_outside = allowed
+    return _idle_outside
+
+
+def _stop_setting_idle_outside() -> None:
+    global _idle_outside
+    _idle_outside = False
+
+
+def _make_idle(pid: int) -> bool:
+    """SCHED_IDLE for one task, set from outside: what ``chrt --idle 0`` did by exec'ing.
+
+    Only for a task that has not forked yet (bwrap's pid 1 waiting on block-fd): the policy is
+    inherited at fork, so everything the sandbox starts gets it.
+    """
+    try:
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    except OSError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- files
@@ -601,6 +644,92 @@ class _Backstop:
                 self._deadline = None
 
 
+class _Reaper:
+    """Finishes off sandboxes whose answer the caller already has (``_Session.hand_off``).
+
+    One thread per process. The sandboxes it gets are SIGKILLed already; it reaps bwrap, waits
+    for pid 1 and the cgroup to empty, and removes the cgroup and the descriptors, as a
+    synchronous teardown would. At most ``_BACKLOG`` wait at once: beyond that, runs tear
+    down in the caller again, so a burst never leaves an unbounded number of dying sandboxes
+    behind the slots that let them run. A forked child starts with an empty reaper (the
+    parent's sandboxes are the parent's); at exit we wait for it, so no cgroup is left.
+    """
+
+    _BACKLOG = 16
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: collections.deque[_Session] = collections.deque()
+        self._pending = 0
+        self._thread: threading.Thread | None = None
+
+    def has_room(self) -> bool:
+        with self._cond:
+            return self._pending < self._BACKLOG
+
+    def submit(self, session: _Session) -> None:
+        with self._cond:
+            self._pending += 1
+            self._queue.append(session)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="sandbox-reaper", daemon=True
+                )
+                try:
+                    self._thread.start()
+                except RuntimeError:
+                    self._thread = None
+            self._cond.notify_all()
+        if self._thread is None:  # no thread to be had: the caller does the work after all
+            self._work()
+
+    def settle(self, timeout_s: float) -> bool:
+        """Wait until every handed-off sandbox is gone; False if some still are at the timeout."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    def _work(self) -> bool:
+        with self._cond:
+            if not self._queue:
+                return False
+            session = self._queue.popleft()
+        try:
+            session.reap()
+        except Exception:
+            logger.exception("tearing down a finished sandbox failed")
+        finally:
+            with self._cond:
+                self._pending -= 1
+                self._cond.notify_all()
+        return True
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+            self._work()
+
+    def _after_fork(self) -> None:
+        self.__init__()
+
+
+_reaper = _Reaper()
+os.register_at_fork(after_in_child=_reaper._after_fork)
+atexit.register(_reaper.settle, 10.0)
+
+
+def settle(timeout_s: float = 10.0) -> bool:
+    """Wait until no finished sandbox is still being torn down (tests, shutdown)."""
+    return _reaper.settle(timeout_s)
+
+
 def _read_info(fd: int, timeout_s: float) -> int | None:
     """bwrap's --info-fd JSON gives the host pid of the sandbox's pid 1."""
     data = b""
@@ -780,14 +909,17 @@ def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
                 raise
             outcome.notes.append(f"no cgroup ({exc}); memory watchdog instead")
     session = _Session(spec, limits, group, outcome)
+    handed_off = False
     try:
         session.start()
         if session.pid1 is not None:
             session.supervise()
+            handed_off = session.hand_off()
     finally:
-        session.teardown()
-        session.finish()
-        session.close()
+        if not handed_off:
+            session.teardown()
+            session.finish()
+            session.close()
     return outcome
 
 
@@ -819,6 +951,7 @@ class _Session:
         self.backstop = _Backstop()
         # A warm invocation's message for GO, written as the sandbox takes it (never blocking).
         self.pending = b""
+        self.idle_outside = False  # SCHED_IDLE set by us on pid 1 (else chrt is exec'ed)
 
     # -- plumbing
 
@@ -925,7 +1058,14 @@ class _Session:
         self.output = _Output(out_r, limits.max_output_bytes)
         self.control = _Control(ctl_r)
         self.started = time.monotonic()
-        argv, kwargs = _spawn(limits, [limits.bwrap_path, "--args", str(args_r), *args[split:]])
+        # With a cgroup, pid 1 waits on block-fd until we let it go: we make it SCHED_IDLE from
+        # here before that (see _make_idle), which saves exec'ing chrt on every cold start.
+        self.idle_outside = group is not None and _may_set_idle_outside()
+        argv, kwargs = _spawn(
+            limits,
+            [limits.bwrap_path, "--args", str(args_r), *args[split:]],
+            idle=not self.idle_outside,
+        )
         self.proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -937,6 +1077,8 @@ class _Session:
         for fd in (out_w, *child_fds):
             self._close(fd)
         _lower_session_priority(self.proc.pid)
+        if self.idle_outside:
+            _make_idle(self.proc.pid)  # bwrap outside; it only waits for the sandbox to end
         if group is not None:
             with contextlib.suppress(OSError):  # an optimisation only: add(pid1) is the rule
                 group.count_tasks_of(self.proc.pid)
@@ -949,6 +1091,10 @@ class _Session:
         if self.pid1 is None:
             return  # bwrap failed before creating the sandbox; teardown reports why
         if group is not None:
+            if self.idle_outside and not _make_idle(self.pid1):
+                # As chrt failing would: no run without the policy (later runs use chrt).
+                _stop_setting_idle_outside()
+                raise OSError("could not give the sandbox the SCHED_IDLE policy")
             try:
                 # Everything the sandbox will ever start descends from its pid 1.
                 group.add(self.pid1)
@@ -1079,6 +1225,58 @@ class _Session:
         if not self.exited:
             self.sample()  # the runtime is alive (frozen after its response, or still running)
 
+    def kill(self) -> None:
+        """SIGKILL pid 1 (its death empties the pid namespace), then bwrap, whose
+        --die-with-parent would kill pid 1 anyway. Harmless if either already exited; bwrap is
+        not reaped before teardown, so its pid cannot have been reused."""
+        if self.pid1_fd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pid1_fd, signal.SIGKILL)
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+
+    def hand_off(self) -> bool:
+        """After a well-formed frame: kill the sandbox now and leave the waiting to the reaper.
+
+        The answer is complete once the frame is in: the runtime wrote its output before the
+        frame (so it is in the out pipe), Max Memory Used and an OOM kill are read from the
+        cgroup now, and an exit status only matters to a run without a frame. Waiting for the
+        kernel to empty the namespaces and the cgroup (1-2 ms) is then nobody's latency. False,
+        with nothing done, for any other end (a timeout, out of memory, a crash, a malformed
+        frame), which the full teardown reports; or if the reaper has too much to do.
+        """
+        control, outcome = self.control, self.outcome
+        if (
+            self.proc is None
+            or self.pid1_fd is None
+            or control is None
+            or control.frame_payload is None
+            or control.problem is not None
+            or outcome.timed_out
+            or outcome.oom
+            or not _reaper.has_room()
+        ):
+            return False
+        self.kill()
+        if self.group is not None:
+            self.peak = max(self.peak, self.group.peak_bytes())
+            outcome.oom = self.group.oom_killed()
+        self.finish()  # what the pipes hold now; nothing written after the frame counts
+        # From here the caller owns the outcome: the reaper works on a scratch copy.
+        self.outcome = SandboxRun()
+        _reaper.submit(self)
+        return True
+
+    def reap(self) -> None:
+        """The reaper's part of a handed-off sandbox: wait until nothing of it is left."""
+        try:
+            self.teardown()
+        finally:
+            self.close()
+        for note in self.outcome.notes:
+            logger.warning("sandbox %s: %s", self.pid1, note)
+
     def teardown(self) -> None:
         """Kill the whole sandbox, reap bwrap and wait until nothing of it is left."""
         proc, outcome = self.proc, self.outcome
@@ -1087,13 +1285,7 @@ class _Session:
             return
         if not self.ended:
             self.ended = time.monotonic()
-        # Pid 1 first (its death empties the pid namespace), then bwrap, whose
-        # --die-with-parent would kill pid 1 anyway. Harmless if either already exited.
-        if self.pid1_fd is not None:
-            with contextlib.suppress(OSError):
-                signal.pidfd_send_signal(self.pid1_fd, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGKILL)
+        self.kill()
         self.backstop.stop()  # before we reap bwrap: its pidfd must not outlive the process
         if self.backstop.fired:
             outcome.notes.append("the backstop killed the sandbox at its deadline")
@@ -1283,9 +1475,21 @@ class Environment:
         return outcome
 
     def close(self) -> None:
-        """Tear the environment down (idempotent)."""
-        if self._session is not None:
+        """Tear the environment down (idempotent). Nobody waits for its answer, so the reaper
+        does the waiting when it has room (a forced cold start or an eviction closes one
+        just before starting another)."""
+        session = self._session
+        if session is None:
+            return
+        if not _reaper.has_room():
             self._end(SandboxRun())
+            return
+        self._thaw()
+        self._session = None
+        self.alive = False
+        session.kill()
+        session.outcome = SandboxRun()
+        _reaper.submit(session)
 
     # -- internals
 
@@ -1308,29 +1512,25 @@ class Environment:
     def _pause(self, outcome: SandboxRun) -> bool:
         """Freeze the sandbox until its next invocation; disarm the clock meanwhile."""
         session = self._session
-        assert session is not None and session.pid1 is not None
+        assert session is not None
         session.backstop.disarm()
-        group = session.group
-        if group is not None and group.can_freeze:
-            if not group.freeze(True):
-                outcome.notes.append("the sandbox could not be frozen")
-                return False
-        else:
-            _signal_tree(session.pid1, signal.SIGSTOP)
-        self.frozen = True
-        return True
+        return self._set_frozen(True, outcome)
 
     def _resume(self, outcome: SandboxRun) -> bool:
+        return self._set_frozen(False, outcome)
+
+    def _set_frozen(self, frozen: bool, outcome: SandboxRun) -> bool:
+        """Stop (or resume) every task of the sandbox: its freezer cgroup, else signals."""
         session = self._session
         assert session is not None and session.pid1 is not None
         group = session.group
         if group is not None and group.can_freeze:
-            if not group.freeze(False):
-                outcome.notes.append("the sandbox could not be thawed")
+            if not group.freeze(frozen):
+                outcome.notes.append(f"the sandbox could not be {'frozen' if frozen else 'thawed'}")
                 return False
         else:
-            _signal_tree(session.pid1, signal.SIGCONT)
-        self.frozen = False
+            _signal_tree(session.pid1, signal.SIGSTOP if frozen else signal.SIGCONT)
+        self.frozen = frozen
         return True
 
     def _snapshot(self, outcome: SandboxRun) -> None:
@@ -1355,21 +1555,20 @@ class Environment:
         outcome.truncated = output.truncated
         outcome.max_memory_bytes = session.peak
 
+    def _thaw(self) -> None:
+        """A frozen task does not act on SIGKILL until it is thawed: thaw before killing."""
+        session = self._session
+        if self.frozen and session is not None and session.pid1 is not None:
+            self._set_frozen(False, SandboxRun())
+
     def _end(self, outcome: SandboxRun) -> None:
         session = self._session
         self.alive = False
         if session is None:
             return
+        self._thaw()
         self._session = None
         session.outcome = outcome
-        if self.frozen and session.pid1 is not None:
-            # A frozen task does not act on SIGKILL until it is thawed.
-            group = session.group
-            if group is not None and group.can_freeze:
-                group.freeze(False)
-            else:
-                _signal_tree(session.pid1, signal.SIGCONT)
-            self.frozen = False
         try:
             session.teardown()
             session.finish()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from course.runner import SandboxLimits, seccomp
+from course.runner import SandboxLimits, sandbox, seccomp
 
 pytestmark = pytest.mark.sandbox
 
@@ -24,7 +24,9 @@ def code(src: str) -> str:
 
 
 def host_processes_mentioning(marker: str) -> list[int]:
-    """Host pids whose command line contains ``marker`` (this test process excluded)."""
+    """Host pids whose command line contains ``marker`` (this test process excluded), once
+    the runner has finished tearing down the sandboxes it already answered for."""
+    assert sandbox.settle(timeout_s=10.0)
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():

@@ -19,11 +19,12 @@ Between invocations the runner freezes the whole sandbox, as Lambda does.
 
 User code shares this process, so it can write to CTL too; the runner trusts nothing here but
 the frame structure (see the threat model in sandbox.py). Startup time is part of every
-invocation, so this file imports only built-in modules until it needs more.
+invocation, so this file imports only modules the interpreter has loaded already at startup
+(``posix``, not ``os``, whose import costs more than a millisecond).
 """
 
 import marshal
-import os
+import posix
 import sys
 import time
 
@@ -35,7 +36,7 @@ HANDLER = "lambda_handler"
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view) :]
+        view = view[posix.write(fd, view) :]
 
 
 def _send(ctl, kind, payload):
@@ -55,7 +56,7 @@ class _Failed(Exception):
 def _read_exact(go, n):
     data = b""
     while len(data) < n:
-        chunk = os.read(go, n - len(data))
+        chunk = posix.read(go, n - len(data))
         if not chunk:
             return None
         data += chunk
@@ -93,17 +94,26 @@ class CognitoIdentity:
         return "CognitoIdentity([cognito_identity_id=None,cognito_identity_pool_id=None])"
 
 
+def _getenv(name):
+    """``os.environ.get(name)`` as Lambda's runtime reads it at each invocation (so the code's
+    own changes count), without importing os if the code has not."""
+    os_module = sys.modules.get("os")
+    if os_module is not None:
+        return os_module.environ.get(name)
+    value = posix.environ.get(name.encode())
+    return None if value is None else value.decode("utf-8", "surrogateescape")
+
+
 class LambdaContext:
     def __init__(self, request_id, deadline_ms):
-        env = os.environ
         self.aws_request_id = request_id
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.log_group_name = _getenv("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = _getenv("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = _getenv("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = _getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = _getenv("AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = "arn:aws:lambda:{}:123456789012:function:{}".format(
-            env.get("AWS_REGION"), self.function_name
+            _getenv("AWS_REGION"), self.function_name
         )
         self.client_context = None
         self.identity = CognitoIdentity()
@@ -326,10 +336,12 @@ def main():
     go = int(sys.argv[2])
     request_id = sys.argv[3]
     timeout_ms = int(sys.argv[4])
-    os.write(ctl, b"B")
+    posix.write(ctl, b"B")
     _apply_limits(sys.argv[5])
-    # bwrap exports PWD after --chdir; Lambda's environment has no such variable.
-    os.environ.pop("PWD", None)
+    # bwrap exports PWD after --chdir; Lambda's environment has no such variable. (os.environ,
+    # should the code import os, is made from posix.environ then.)
+    if posix.environ.pop(b"PWD", None) is not None:
+        posix.unsetenv(b"PWD")
 
     import builtins
 
@@ -341,8 +353,8 @@ def main():
     sys.meta_path.insert(0, _LoggingHook)
 
     handler = _load_handler(ctl)
-    os.write(ctl, b"R")
-    os.read(go, 1)
+    posix.write(ctl, b"R")
+    posix.read(go, 1)
 
     with open("/var/runtime/event", "rb") as fh:
         event = marshal.load(fh)
@@ -353,7 +365,7 @@ def main():
             pass  # its error document is sent; wait for the next invocation
         nxt = _next_invocation(go)
         if nxt is None:
-            os._exit(0)
+            posix._exit(0)
         request_id, timeout_ms, event = nxt
 
 
