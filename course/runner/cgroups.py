@@ -223,11 +223,17 @@ class SandboxCgroup:
         self.memory.mkdir(parents=True)
         try:
             self.pids.mkdir(parents=True)
+            self._period_set = False
             if self.cpu is not None:
                 try:
                     self.cpu.mkdir()
                 except OSError:
                     self.cpu = None  # best effort, as joining the shared group always was
+                else:
+                    # Now, not with the quota: that is written on the handler's critical path.
+                    with contextlib.suppress(OSError):
+                        self._write(self.cpu / "cpu.cfs_period_us", CPU_PERIOD_US)
+                        self._period_set = True
             if self.freezer is not None:
                 try:
                     self.freezer.mkdir(parents=True)
@@ -326,7 +332,9 @@ class SandboxCgroup:
         if self.cpu is None:
             return False
         try:
-            self._write(self.cpu / "cpu.cfs_period_us", CPU_PERIOD_US)
+            if not self._period_set:
+                self._write(self.cpu / "cpu.cfs_period_us", CPU_PERIOD_US)
+                self._period_set = True
             self._write(self.cpu / "cpu.cfs_quota_us", cpu_quota_us(fraction))
         except OSError:
             return False

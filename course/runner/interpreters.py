@@ -125,29 +125,30 @@ def _check_binary(path: str, what: str) -> str:
 def runtimes(limits: SandboxLimits | None = None) -> dict[str, RuntimeInfo]:
     """Both runtimes, each marked available or not (with the reason); never hides one."""
     limits = limits or SandboxLimits()
-    result = {}
-    problem = _check_binary(limits.python_path, "Python")
-    version = None if problem else _version("python", limits.python_path)
-    if not problem and version is None:
-        problem = f"{limits.python_path} does not run."
-    result["python"] = RuntimeInfo(
-        "python", f"Python {version}" if version else "Python", not problem, problem
-    )
-    for name in NODE_RUNTIMES:
-        binary = node_binary(name, limits)
-        problem = _check_binary(binary, "Node.js") or _check_binary(
-            limits.prlimit_path, "prlimit (util-linux)"
-        )
-        if problem and name == "nodejs24":
-            problem += " Install it with `make node24` (as root)."
-        version = None if problem else _version("nodejs", binary)
+    return {name: runtime_info(name, limits) for name in ("python", *NODE_RUNTIMES)}
+
+
+def runtime_info(name: str, limits: SandboxLimits) -> RuntimeInfo:
+    """One runtime, available or not (with the reason): what every invocation checks first."""
+    if name == "python":
+        problem = _check_binary(limits.python_path, "Python")
+        version = None if problem else _version("python", limits.python_path)
         if not problem and version is None:
-            problem = f"{binary} does not run."
-        label = (
-            f"Node.js {version}" if version else ("Node.js 24" if name == "nodejs24" else "Node.js")
+            problem = f"{limits.python_path} does not run."
+        return RuntimeInfo(
+            "python", f"Python {version}" if version else "Python", not problem, problem
         )
-        result[name] = RuntimeInfo(name, label, not problem, problem)
-    return result
+    binary = node_binary(name, limits)
+    problem = _check_binary(binary, "Node.js") or _check_binary(
+        limits.prlimit_path, "prlimit (util-linux)"
+    )
+    if problem and name == "nodejs24":
+        problem += " Install it with `make node24` (as root)."
+    version = None if problem else _version("nodejs", binary)
+    if not problem and version is None:
+        problem = f"{binary} does not run."
+    label = f"Node.js {version}" if version else ("Node.js 24" if name == "nodejs24" else "Node.js")
+    return RuntimeInfo(name, label, not problem, problem)
 
 
 # ESM if the code has an import/export *statement*; `exports.handler =` is CommonJS.

@@ -24,7 +24,13 @@ from .config import (
     SandboxLimits,
 )
 from .errors import SandboxUnavailable
-from .interpreters import RUNTIME_NAMES, check_event, node_launch, python_launch, runtimes
+from .interpreters import (
+    RUNTIME_NAMES,
+    check_event,
+    node_launch,
+    python_launch,
+    runtime_info,
+)
 from .payload import NotStandardJSON, Unreturnable, check
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -307,7 +313,7 @@ def _check_ready(req: InvocationRequest, limits: SandboxLimits) -> None:
     status = sandbox.sandbox_status(limits)
     if not status.ok:
         raise SandboxUnavailable(status.reason, status.how_to_fix)
-    info = runtimes(limits)[req.runtime]
+    info = runtime_info(req.runtime, limits)
     if not info.available:
         raise SandboxUnavailable(
             info.reason, "Install the runtime, or point SandboxLimits at its binary."

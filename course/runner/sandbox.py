@@ -59,6 +59,7 @@ import atexit
 import collections
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import re
@@ -90,6 +91,8 @@ _DISCARD = bytearray(1 << 20)
 _PIPE_BYTES = 1 << 20
 # Lambda: "At 1,769 MB, a function has the equivalent of one vCPU" (up to 6 at 10,240 MB).
 MB_PER_VCPU = 1769
+# The first memory sample of a handler (cold or warm) is taken this long after it started.
+_FIRST_HANDLER_SAMPLE_S = 0.005
 # The backstop kills a sandbox this long after the supervising loop should have.
 _BACKSTOP_GRACE_S = 0.5
 try:
@@ -146,8 +149,10 @@ class SandboxRun:
 # --------------------------------------------------------------------------- command line
 
 
-def _root_links() -> list[str]:
-    """/bin, /lib... as on the host: symlinks into /usr (merged /usr) or read-only binds."""
+@functools.cache
+def _root_links() -> tuple[str, ...]:
+    """/bin, /lib... as on the host: symlinks into /usr (merged /usr) or read-only binds.
+    (Looked up once: a host does not change its root's layout under a running server.)"""
     args: list[str] = []
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         host = Path("/") / name
@@ -155,7 +160,7 @@ def _root_links() -> list[str]:
             args += ["--symlink", os.readlink(host), f"/{name}"]
         elif host.is_dir():
             args += ["--ro-bind", str(host), f"/{name}"]
-    return args
+    return tuple(args)
 
 
 def build_bwrap_args(
@@ -193,8 +198,17 @@ def build_bwrap_args(
         args += ["--setenv", key, value]
     args += ["--ro-bind", "/usr", "/usr", *_root_links()]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    # Every bind mount costs bwrap ~0.1 ms (it rereads the mount table for each), so the files
+    # of /proc/pressure share one read-only tmpfs over that directory instead of a bind each.
+    pressure = [(fd, path) for fd, path in proc_masks if path.startswith(_PRESSURE)]
     for fd, path in proc_masks:
-        args += ["--perms", "0444", "--ro-bind-data", str(fd), path]
+        if (fd, path) not in pressure:
+            args += ["--perms", "0444", "--ro-bind-data", str(fd), path]
+    if pressure:
+        args += ["--perms", "0555", "--size", str(64 * 1024), "--tmpfs", _PRESSURE]
+        for fd, path in pressure:
+            args += ["--perms", "0444", "--file", str(fd), path]
+        args += ["--remount-ro", _PRESSURE]
     args += ["--size", str(tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     args += ["--perms", "0755", "--dir", TASK_ROOT]
     for fd, path in files:
@@ -379,6 +393,8 @@ def _make_idle(pid: int) -> bool:
 
 
 # --------------------------------------------------------------------------- files
+
+_PRESSURE = "/proc/pressure"
 
 # Global /proc files that show the host, or other learners' activity, rather than this
 # sandbox: the boot command line, the host's memory and load, its disks, and counters that move
@@ -897,18 +913,7 @@ def _wait_fd(fd: int, timeout_s: float) -> bool:
 def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
     """Run one sandbox to completion (or its deadline) and report what was observed."""
     outcome = SandboxRun()
-    use_cgroup = cgroups.available() if limits.use_cgroup is None else limits.use_cgroup
-    group: cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None = None
-    if use_cgroup:
-        try:
-            group = cgroups.create(
-                f"inv-{uuid.uuid4().hex}", spec.memory_mb * 1024 * 1024, limits.max_processes + 8
-            )
-        except OSError as exc:
-            if limits.use_cgroup:
-                raise
-            outcome.notes.append(f"no cgroup ({exc}); memory watchdog instead")
-    session = _Session(spec, limits, group, outcome)
+    session = _Session(spec, limits, outcome, f"inv-{uuid.uuid4().hex}")
     handed_off = False
     try:
         session.start()
@@ -930,13 +935,18 @@ class _Session:
         self,
         spec: LaunchSpec,
         limits: SandboxLimits,
-        group: cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None,
         outcome: SandboxRun,
+        group_name: str,
+        *,
+        freezable: bool = False,
     ) -> None:
         self.spec = spec
         self.limits = limits
-        self.group = group
         self.outcome = outcome
+        # Its cgroup (made in start), if the host lets us have one; else the memory watchdog.
+        self.group: cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None = None
+        self.group_name = group_name
+        self.freezable = freezable
         self.fds: list[int] = []
         self.proc: subprocess.Popen | None = None
         self.proc_fd: int | None = None
@@ -1016,7 +1026,8 @@ class _Session:
     # -- phases
 
     def start(self) -> None:
-        spec, limits, group = self.spec, self.limits, self.group
+        spec, limits = self.spec, self.limits
+        use_cgroup = cgroups.available() if limits.use_cgroup is None else limits.use_cgroup
         files = _memfds({**_etc_files(), **spec.files})
         self.fds.extend(fd for fd, _ in files)
         masks = _memfds(proc_masks(spec.memory_mb))
@@ -1031,13 +1042,13 @@ class _Session:
         info_r, info_w = self._pipe()
         args_w, args_r = self._socketpair()
         block_r = block_w = None
-        if group is not None:
+        if use_cgroup:
             block_w, block_r = self._socketpair()
         args = build_bwrap_args(
             files=files,
             env=spec.env,
             tmp_size_mb=limits.tmp_size_mb,
-            command=spec.command(ctl_w, go_r, group is not None),
+            command=spec.command(ctl_w, go_r, use_cgroup),
             info_fd=info_w,
             block_fd=block_r,
             seccomp_fd=seccomp_fd,
@@ -1060,7 +1071,7 @@ class _Session:
         self.started = time.monotonic()
         # With a cgroup, pid 1 waits on block-fd until we let it go: we make it SCHED_IDLE from
         # here before that (see _make_idle), which saves exec'ing chrt on every cold start.
-        self.idle_outside = group is not None and _may_set_idle_outside()
+        self.idle_outside = use_cgroup and _may_set_idle_outside()
         argv, kwargs = _spawn(
             limits,
             [limits.bwrap_path, "--args", str(args_r), *args[split:]],
@@ -1079,9 +1090,12 @@ class _Session:
         _lower_session_priority(self.proc.pid)
         if self.idle_outside:
             _make_idle(self.proc.pid)  # bwrap outside; it only waits for the sandbox to end
-        if group is not None:
-            with contextlib.suppress(OSError):  # an optimisation only: add(pid1) is the rule
-                group.count_tasks_of(self.proc.pid)
+        if use_cgroup:
+            # Made while bwrap builds the namespaces, which we would only be waiting for.
+            group = self.group = self._make_group()
+            if group is not None:
+                with contextlib.suppress(OSError):  # an optimisation only: add(pid1) is the rule
+                    group.count_tasks_of(self.proc.pid)
         self.proc_fd = os.pidfd_open(self.proc.pid)
         # From here on the sandbox dies by its deadline whatever happens to the loop below.
         self.backstop.arm(self.started + limits.init_timeout_s + _BACKSTOP_GRACE_S, self.proc_fd)
@@ -1090,21 +1104,41 @@ class _Session:
         self.backstop.arm(self.started + limits.init_timeout_s + _BACKSTOP_GRACE_S, self.pid1_fd)
         if self.pid1 is None:
             return  # bwrap failed before creating the sandbox; teardown reports why
-        if group is not None:
+        if block_w is not None:
             if self.idle_outside and not _make_idle(self.pid1):
                 # As chrt failing would: no run without the policy (later runs use chrt).
                 _stop_setting_idle_outside()
                 raise OSError("could not give the sandbox the SCHED_IDLE policy")
-            try:
-                # Everything the sandbox will ever start descends from its pid 1.
-                group.add(self.pid1)
-            except OSError as exc:
-                self.outcome.notes.append(f"cgroup join failed ({exc}); memory watchdog instead")
-                group.remove()
-                self.group = None
+            if self.group is not None:
+                try:
+                    # Everything the sandbox will ever start descends from its pid 1.
+                    self.group.add(self.pid1)
+                except OSError as exc:
+                    self.outcome.notes.append(
+                        f"cgroup join failed ({exc}); memory watchdog instead"
+                    )
+                    self.group.remove()
+                    self.group = None
             # Only now may pid 1 go on and start the runtime. (No user code runs yet.)
             self._send(block_w, b"x")
             self._close(block_w)
+
+    def _make_group(self) -> cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None:
+        """This sandbox's cgroup; None (the memory watchdog instead) where it cannot be had,
+        unless the limits insist on one. Without it the runtime also lacks the RLIMIT_AS its
+        command would have set in watchdog mode, as when joining the group fails."""
+        try:
+            return cgroups.create(
+                self.group_name,
+                self.spec.memory_mb * 1024 * 1024,
+                self.limits.max_processes + 8,
+                freezable=self.freezable,
+            )
+        except OSError as exc:
+            if self.limits.use_cgroup:
+                raise
+            self.outcome.notes.append(f"no cgroup ({exc}); memory watchdog instead")
+            return None
 
     def sample(self) -> None:
         """Memory seen from outside: PSS against the limit (watchdog), peak RSS for the report."""
@@ -1205,7 +1239,9 @@ class _Session:
                         self._limit_cpu()
                         if not self._send(self.go_w, b"g"):
                             control.problem = "malformed"  # the sandbox broke its channel
-                        next_sample = 0.0
+                        # As in a warm invocation: a quick handler should not wait for a sample
+                        # (the cgroup enforces the limit; the last sample reads the peak).
+                        next_sample = control.ready_at + _FIRST_HANDLER_SAMPLE_S
                     if control.eof:
                         poller.unregister(control.fd)
                 elif fd == self.proc_fd:
@@ -1388,21 +1424,9 @@ class Environment:
         """Boot, run INIT and the first invocation (whose event is in the launch files)."""
         outcome = SandboxRun()
         limits, spec = self.limits, self.spec
-        use_cgroup = cgroups.available() if limits.use_cgroup is None else limits.use_cgroup
-        group = None
-        if use_cgroup:
-            try:
-                group = cgroups.create(
-                    f"warm-{os.getpid()}-{uuid.uuid4().hex}",
-                    spec.memory_mb * 1024 * 1024,
-                    limits.max_processes + 8,
-                    freezable=True,
-                )
-            except OSError as exc:
-                if limits.use_cgroup:
-                    raise
-                outcome.notes.append(f"no cgroup ({exc}); memory watchdog instead")
-        session = self._session = _Session(spec, limits, group, outcome)
+        # The freezer stops it between invocations; the name tells whose it was after a crash.
+        name = f"warm-{os.getpid()}-{uuid.uuid4().hex}"
+        session = self._session = _Session(spec, limits, outcome, name, freezable=True)
         try:
             session.start()
             if session.pid1 is not None:
@@ -1459,7 +1483,7 @@ class Environment:
         try:
             # The first memory sample only after a while: a quick handler should not pay for it,
             # and its peak is read from the cgroup (or /proc) at the end anyway.
-            session.supervise(deadline, first_sample=started + 0.005)
+            session.supervise(deadline, first_sample=started + _FIRST_HANDLER_SAMPLE_S)
         except BaseException:
             self._end(outcome)
             raise

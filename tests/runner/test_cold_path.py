@@ -181,3 +181,28 @@ def test_the_context_reads_the_environment_as_the_code_left_it(limits):
     assert cold and not warm_cold, (first.logs, second.logs)
     assert first.result[0] != "renamed" and first.result[1] is False
     assert second.result == ["renamed", False]
+
+
+def test_pressure_files_are_empty_and_read_only_on_their_own_tmpfs(run):
+    """/proc/pressure is masked by one read-only tmpfs (a bind per file costs bwrap more)."""
+    if not os.path.isdir("/proc/pressure"):
+        pytest.skip("this kernel has no pressure stall information")
+    inv = run(
+        "import os\n"
+        "def lambda_handler(e, c):\n"
+        "    names = sorted(os.listdir('/proc/pressure'))\n"
+        "    contents = {n: open('/proc/pressure/' + n).read() for n in names}\n"
+        "    try:\n"
+        "        open('/proc/pressure/planted', 'w').write('x' * 4096)\n"
+        "        planted = 'written'\n"
+        "    except OSError as exc:\n"
+        "        planted = exc.errno\n"
+        "    return [names, contents, planted]\n"
+    )
+    assert inv.status == "succeeded", inv.logs
+    names, contents, planted = inv.result
+    assert names == sorted(
+        n for n in os.listdir("/proc/pressure") if n in {"cpu", "io", "memory", "irq"}
+    )
+    assert set(contents.values()) == {""}
+    assert planted != "written"

@@ -104,9 +104,12 @@ def test_no_host_directory_is_mounted(run, healthy):
                 return [line.split()[3:5] for line in open("/proc/self/mountinfo")]
         """)
     )
-    # The /proc masks are bwrap's copies of our memfds, on the sandbox's own tmpfs.
+    # The /proc masks are bwrap's copies of our memfds, on the sandbox's own tmpfs; those of
+    # /proc/pressure are files on a tmpfs of their own over that directory.
     masks = {(root, point) for root, point in inv.result if point.startswith("/proc/")}
-    assert all(root.startswith("/bindfile") for root, _ in masks), masks
+    pressure = {(root, point) for root, point in masks if point == "/proc/pressure"}
+    assert pressure <= {("/", "/proc/pressure")}, masks
+    assert all(root.startswith("/bindfile") for root, _ in masks - pressure), masks
     sources = {root for root, point in inv.result if (root, point) not in masks}
     mountpoints = {point for _, point in inv.result}
     # Only /usr comes from the host's disk; the rest are the sandbox's own tmpfs, proc, devices.
