@@ -219,6 +219,7 @@ class SandboxCgroup:
         # The freezer stops a warm environment between invocations (see warm/); best effort,
         # since a cold sandbox never needs it.
         self.freezer = _roots["freezer"] / name if freezable and _roots.get("freezer") else None
+        self.memory_bytes: int | None = None  # as last written
         # parents=True: recreate our base directory if someone tidied it away meanwhile.
         self.memory.mkdir(parents=True)
         try:
@@ -239,18 +240,9 @@ class SandboxCgroup:
                     self.freezer.mkdir(parents=True)
                 except OSError:
                     self.freezer = None
-            self._write(self.memory / "memory.limit_in_bytes", memory_bytes)
-            memsw = self.memory / "memory.memsw.limit_in_bytes"
-            if memsw.exists():
-                # With swap accounting on, cap memory+swap too so the limit cannot be dodged.
-                self._write(memsw, memory_bytes)
+            self.set_memory_limit(memory_bytes)
             with contextlib.suppress(OSError):
                 self._write(self.memory / "memory.swappiness", 0)
-            # v1 leaves TCP buffers uncharged unless the group has a TCP limit: give it one, so
-            # the kernel itself caps them between the supervisor's samples (which add them to
-            # the rest, see sandbox._socket_bytes). Written before any task joins, as v1 wants.
-            with contextlib.suppress(OSError):
-                self._write(self.memory / "memory.kmem.tcp.limit_in_bytes", memory_bytes)
             self._write(self.pids / "pids.max", max_tasks)
         except BaseException:
             self.remove()
@@ -260,6 +252,36 @@ class SandboxCgroup:
     def _write(path: Path, value: int | str) -> None:
         with open(path, "w", encoding="ascii") as fh:
             fh.write(str(value))
+
+    def set_memory_limit(self, memory_bytes: int) -> None:
+        """The function's memory size (a spare launcher's group is made for the last one used,
+        so it rarely changes). v1 wants memory <= memory+swap at every step: lowering, memory
+        goes first, raising, memory+swap."""
+        if memory_bytes == self.memory_bytes:
+            return
+        memsw = self.memory / "memory.memsw.limit_in_bytes"
+        limits = [self.memory / "memory.limit_in_bytes"]
+        if memsw.exists():
+            # With swap accounting on, cap memory+swap too so the limit cannot be dodged.
+            raising = self.memory_bytes is not None and memory_bytes > self.memory_bytes
+            limits.insert(0 if raising else 1, memsw)  # a new group's limits are unlimited
+        for path in limits:
+            self._write(path, memory_bytes)
+        self.memory_bytes = memory_bytes
+        # v1 leaves TCP buffers uncharged unless the group has a TCP limit: give it one, so
+        # the kernel itself caps them between the supervisor's samples (which add them to the
+        # rest, see sandbox._socket_bytes). First written before any task joins, as v1 wants
+        # (sockets made before it are not charged).
+        with contextlib.suppress(OSError):
+            self._write(self.memory / "memory.kmem.tcp.limit_in_bytes", memory_bytes)
+
+    def rename(self, name: str) -> None:
+        """Give the group(s) a new name (a spare launcher's group, taken for a sandbox)."""
+        for attr in ("memory", "pids", "cpu", "freezer"):
+            path = getattr(self, attr)
+            if path is not None:
+                path.rename(path.with_name(name))
+                setattr(self, attr, path.with_name(name))
 
     def count_tasks_of(self, pid: int) -> None:
         """Put bwrap itself in the pids group, as soon as it is started (see sandbox.start).
@@ -391,10 +413,11 @@ class SandboxCgroupV2:
         _reap_stale()
         self.group = base / name
         self.group.mkdir()
+        self.memory_bytes: int | None = None  # as last written
         self._peak_seen = 0
         self._peak_reset_failed = False
         try:
-            self._write("memory.max", memory_bytes)
+            self.set_memory_limit(memory_bytes)
             with contextlib.suppress(OSError):  # absent without swap accounting
                 self._write("memory.swap.max", 0)
             # Kill the whole group on OOM, as Lambda ends the whole sandbox.
@@ -414,6 +437,15 @@ class SandboxCgroupV2:
             return int((self.group / name).read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return 0
+
+    def set_memory_limit(self, memory_bytes: int) -> None:
+        if memory_bytes != self.memory_bytes:
+            self._write("memory.max", memory_bytes)
+            self.memory_bytes = memory_bytes
+
+    def rename(self, name: str) -> None:
+        self.group.rename(self.group.with_name(name))
+        self.group = self.group.with_name(name)
 
     def count_tasks_of(self, pid: int) -> None:
         """v2: nothing to do early; one attach covers memory, pids and cpu at once."""

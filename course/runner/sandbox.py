@@ -75,7 +75,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups, seccomp
+from . import cgroups, launcher, seccomp, spawn
 from .config import MAX_RESPONSE_BYTES, SandboxLimits
 
 logger = logging.getLogger(__name__)
@@ -248,33 +248,6 @@ _USERNS_FIX = (
 )
 
 
-_SETPRIV = shutil.which("setpriv", path="/usr/bin:/bin")
-_CHRT = shutil.which("chrt", path="/usr/bin:/bin")
-
-
-def _spawn(limits: SandboxLimits, argv: list[str], *, idle: bool = True) -> tuple[list[str], dict]:
-    """argv and Popen options to start bwrap: empty environment, own session, never as root.
-
-    As root, the sandbox's uid would be host root and own every root file on the host, so we
-    drop to ``host_uid`` first. util-linux's setpriv does that after a cheap vfork+exec; Popen's
-    own ``user=`` would need a full fork() of the (large) web server process instead.
-    """
-    kwargs: dict = {"env": {}, "close_fds": True, "start_new_session": True}
-    # Learners' code gets the CPU only when the web server does not want it: SCHED_IDLE is
-    # inherited by everything in the sandbox; the session's autogroup gets nice 19 and, where
-    # we may create cgroups, the sandbox joins the shared low-weight cpu cgroup (cgroups.py).
-    # The availability probe is the server's own work (pages wait for it), so it runs normally.
-    if _CHRT and idle:
-        argv = [_CHRT, "--idle", "0", *argv]
-    if os.geteuid() != 0:
-        return argv, kwargs
-    if _SETPRIV:
-        ids = [f"--reuid={limits.host_uid}", f"--regid={limits.host_gid}", "--clear-groups"]
-        return [_SETPRIV, *ids, "--", *argv], kwargs
-    kwargs.update(user=limits.host_uid, group=limits.host_gid, extra_groups=[])
-    return argv, kwargs
-
-
 def probe(limits: SandboxLimits) -> SandboxStatus:
     """Start one trivial sandbox exactly like a real one and report whether it worked."""
     bwrap = limits.bwrap_path
@@ -301,7 +274,7 @@ def probe(limits: SandboxLimits) -> SandboxStatus:
             seccomp_fd=seccomp_fd,
             proc_masks=masks,
         )
-        argv, kwargs = _spawn(limits, [bwrap, *args], idle=False)
+        argv, kwargs = spawn.spawn_args(limits, [bwrap, *args], idle=False)
         proc = subprocess.run(
             argv,
             stdin=subprocess.DEVNULL,
@@ -339,57 +312,6 @@ def sandbox_status(limits: SandboxLimits | None = None) -> SandboxStatus:
         status = probe(limits)
         _status_cache[key] = (time.monotonic(), status)
         return status
-
-
-def _lower_session_priority(pid: int) -> None:
-    """Give the sandbox's session the lowest CPU share (autogroup nice 19).
-
-    With CONFIG_SCHED_AUTOGROUP (Debian's default) every new session is a scheduling group of
-    its own, and groups share the CPU as equals: SCHED_IDLE only ranks tasks *within* a group.
-    So 20 busy sandboxes, each in its own session, took 20/21 of the CPU from the web server
-    whatever their policy. Lowering the group's nice restores the ranking between groups. We
-    are its owner (or root); without autogroups the file does not exist and SCHED_IDLE alone
-    does the job.
-    """
-    with contextlib.suppress(OSError), open(f"/proc/{pid}/autogroup", "w") as fh:
-        fh.write("19")
-
-
-_CAP_SYS_NICE = 23
-_idle_outside: bool | None = None
-
-
-def _may_set_idle_outside() -> bool:
-    """Whether we may set another task's policy (cached): a server that is not root shares the
-    sandbox's uid on the host; root needs CAP_SYS_NICE for ``host_uid``'s tasks, which a
-    container may have dropped (then chrt does it, as the sandbox's first exec)."""
-    global _idle_outside
-    if _idle_outside is None:
-        allowed = os.geteuid() != 0
-        with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("CapEff:"):
-                    allowed = allowed or bool(int(line.split()[1], 16) >> _CAP_SYS_NICE & 1)
-        _idle_outside = allowed
-    return _idle_outside
-
-
-def _stop_setting_idle_outside() -> None:
-    global _idle_outside
-    _idle_outside = False
-
-
-def _make_idle(pid: int) -> bool:
-    """SCHED_IDLE for one task, set from outside: what ``chrt --idle 0`` did by exec'ing.
-
-    Only for a task that has not forked yet (bwrap's pid 1 waiting on block-fd): the policy is
-    inherited at fork, so everything the sandbox starts gets it.
-    """
-    try:
-        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
-    except OSError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- files
@@ -925,7 +847,27 @@ def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
             session.teardown()
             session.finish()
             session.close()
+        if session.uses_spares:
+            launcher.refill(limits)  # now: making it meanwhile would slow this run down
     return outcome
+
+
+@dataclass
+class _ChildEnds:
+    """What bwrap is given: the sandbox's ends of its channels, and its files as memfds."""
+
+    out_w: int
+    ctl_w: int
+    go_r: int
+    info_w: int
+    files: list[tuple[int, str]]
+    masks: list[tuple[int, str]]
+    seccomp_fd: int | None
+
+    def all(self) -> list[int]:
+        """Every one but the output pipe (which becomes bwrap's stdout and stderr)."""
+        fds = [self.ctl_w, self.go_r, self.info_w, *(fd for fd, _ in self.files + self.masks)]
+        return fds if self.seccomp_fd is None else [*fds, self.seccomp_fd]
 
 
 class _Session:
@@ -962,6 +904,7 @@ class _Session:
         # A warm invocation's message for GO, written as the sandbox takes it (never blocking).
         self.pending = b""
         self.idle_outside = False  # SCHED_IDLE set by us on pid 1 (else chrt is exec'ed)
+        self.uses_spares = False  # started (or would have) from a spare launcher: refill after
 
     # -- plumbing
 
@@ -1028,6 +971,7 @@ class _Session:
     def start(self) -> None:
         spec, limits = self.spec, self.limits
         use_cgroup = cgroups.available() if limits.use_cgroup is None else limits.use_cgroup
+        self.uses_spares = use_cgroup
         files = _memfds({**_etc_files(), **spec.files})
         self.fds.extend(fd for fd, _ in files)
         masks = _memfds(proc_masks(spec.memory_mb))
@@ -1040,62 +984,18 @@ class _Session:
         ctl_r, ctl_w = self._pipe()
         self.go_w, go_r = self._socketpair()
         info_r, info_w = self._pipe()
-        args_w, args_r = self._socketpair()
-        block_r = block_w = None
-        if use_cgroup:
-            block_w, block_r = self._socketpair()
-        args = build_bwrap_args(
-            files=files,
-            env=spec.env,
-            tmp_size_mb=limits.tmp_size_mb,
-            command=spec.command(ctl_w, go_r, use_cgroup),
-            info_fd=info_w,
-            block_fd=block_r,
-            seccomp_fd=seccomp_fd,
-            proc_masks=masks,
-        )
-        split = args.index("--")
-        # Options through a pipe, so /proc/1/cmdline inside shows none of our settings
-        # (bwrap wants the command itself on its real command line).
-        options = b"".join(a.encode() + b"\0" for a in args[:split])
-        if not self._send(args_w, options):
-            raise OSError("bwrap's options did not fit in its channel")
-        self._close(args_w)
-        child_fds = [ctl_w, go_r, info_w, args_r, *(fd for fd, _ in files + masks)]
-        if block_r is not None:
-            child_fds.append(block_r)
-        if seccomp_fd is not None:
-            child_fds.append(seccomp_fd)
+        ends = _ChildEnds(out_w, ctl_w, go_r, info_w, files, masks, seccomp_fd)
         self.output = _Output(out_r, limits.max_output_bytes)
         self.control = _Control(ctl_r)
-        self.started = time.monotonic()
-        # With a cgroup, pid 1 waits on block-fd until we let it go: we make it SCHED_IDLE from
-        # here before that (see _make_idle), which saves exec'ing chrt on every cold start.
-        self.idle_outside = use_cgroup and _may_set_idle_outside()
-        argv, kwargs = _spawn(
-            limits,
-            [limits.bwrap_path, "--args", str(args_r), *args[split:]],
-            idle=not self.idle_outside,
-        )
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=out_w,
-            pass_fds=child_fds,
-            **kwargs,
-        )
-        for fd in (out_w, *child_fds):
+        block_w = None
+        memory_bytes = spec.memory_mb * 1024 * 1024
+        spare = launcher.take(limits, memory_bytes) if use_cgroup else None
+        if spare is not None:
+            spare = self._adopt(spare)
+        if spare is None or not self._launch_spare(spare, ends, use_cgroup):
+            block_w = self._launch_bwrap(ends, use_cgroup)
+        for fd in (out_w, *ends.all()):
             self._close(fd)
-        _lower_session_priority(self.proc.pid)
-        if self.idle_outside:
-            _make_idle(self.proc.pid)  # bwrap outside; it only waits for the sandbox to end
-        if use_cgroup:
-            # Made while bwrap builds the namespaces, which we would only be waiting for.
-            group = self.group = self._make_group()
-            if group is not None:
-                with contextlib.suppress(OSError):  # an optimisation only: add(pid1) is the rule
-                    group.count_tasks_of(self.proc.pid)
         self.proc_fd = os.pidfd_open(self.proc.pid)
         # From here on the sandbox dies by its deadline whatever happens to the loop below.
         self.backstop.arm(self.started + limits.init_timeout_s + _BACKSTOP_GRACE_S, self.proc_fd)
@@ -1105,9 +1005,9 @@ class _Session:
         if self.pid1 is None:
             return  # bwrap failed before creating the sandbox; teardown reports why
         if block_w is not None:
-            if self.idle_outside and not _make_idle(self.pid1):
+            if self.idle_outside and not spawn.make_idle(self.pid1):
                 # As chrt failing would: no run without the policy (later runs use chrt).
-                _stop_setting_idle_outside()
+                spawn.stop_setting_idle_outside()
                 raise OSError("could not give the sandbox the SCHED_IDLE policy")
             if self.group is not None:
                 try:
@@ -1122,6 +1022,106 @@ class _Session:
             # Only now may pid 1 go on and start the runtime. (No user code runs yet.)
             self._send(block_w, b"x")
             self._close(block_w)
+
+    def _bwrap_argv(
+        self,
+        ends: _ChildEnds,
+        number: Callable[[int], int],
+        args_channel: tuple[int, int],
+        block_r: int | None,
+        use_cgroup: bool,
+    ) -> list[str]:
+        """bwrap's argv, its options sent through ``args_channel`` (ours, the sandbox's end).
+
+        ``number`` gives each of our descriptors the number bwrap will see it under.
+        """
+        spec, limits = self.spec, self.limits
+        args_w, args_r = args_channel
+        args = build_bwrap_args(
+            files=[(number(fd), path) for fd, path in ends.files],
+            env=spec.env,
+            tmp_size_mb=limits.tmp_size_mb,
+            command=spec.command(number(ends.ctl_w), number(ends.go_r), use_cgroup),
+            info_fd=number(ends.info_w),
+            block_fd=None if block_r is None else number(block_r),
+            seccomp_fd=None if ends.seccomp_fd is None else number(ends.seccomp_fd),
+            proc_masks=[(number(fd), path) for fd, path in ends.masks],
+        )
+        split = args.index("--")
+        # Options through a channel, so /proc/1/cmdline inside shows none of our settings
+        # (bwrap wants the command itself on its real command line).
+        options = b"".join(a.encode() + b"\0" for a in args[:split])
+        if not self._send(args_w, options):
+            raise OSError("bwrap's options did not fit in its channel")
+        self._close(args_w)
+        return [limits.bwrap_path, "--args", str(number(args_r)), *args[split:]]
+
+    def _adopt(self, spare: launcher.Spare) -> launcher.Spare | None:
+        """Make a spare launcher's cgroups this sandbox's: its memory size (and a warm
+        environment's name)."""
+        try:
+            spare.group.set_memory_limit(self.spec.memory_mb * 1024 * 1024)
+            if self.freezable:
+                spare.group.rename(self.group_name)  # warm-<pid>-...: see thaw_stale
+        except OSError:
+            spare.discard()
+            return None
+        self.group = spare.group
+        return spare
+
+    def _launch_spare(self, spare: launcher.Spare, ends: _ChildEnds, use_cgroup: bool) -> bool:
+        """bwrap exec'ed by the spare launcher, inside its cgroups already (launcher.py); False,
+        with the spare discarded, if it did not take the sandbox."""
+        args_channel = self._socketpair()
+        # The launcher gives what it gets the numbers 3, 4, ... in the order sent.
+        order = [*ends.all(), args_channel[1]]
+        numbers = {fd: launcher.FIRST_FD + i for i, fd in enumerate(order)}
+        argv = self._bwrap_argv(ends, numbers.__getitem__, args_channel, None, use_cgroup)
+        self.started = time.monotonic()
+        taken = spare.launch(argv, ends.out_w, order)
+        self._close(args_channel[1])
+        if taken:
+            self.proc = spare.proc
+            return True
+        spare.discard()
+        self.group = None
+        return False
+
+    def _launch_bwrap(self, ends: _ChildEnds, use_cgroup: bool) -> int | None:
+        """bwrap started by us; with a cgroup, pid 1 then waits on block-fd until it has joined
+        the group. Returns our end of block-fd (None without a cgroup)."""
+        limits = self.limits
+        args_channel = self._socketpair()
+        block_w = block_r = None
+        if use_cgroup:
+            block_w, block_r = self._socketpair()
+        argv = self._bwrap_argv(ends, lambda fd: fd, args_channel, block_r, use_cgroup)
+        child_fds = [*ends.all(), args_channel[1], *([block_r] if block_r is not None else [])]
+        self.started = time.monotonic()
+        # pid 1 waits on block-fd until we let it go: we make it SCHED_IDLE from here before
+        # that (see spawn.make_idle), which saves exec'ing chrt.
+        self.idle_outside = use_cgroup and spawn.may_set_idle_outside()
+        argv, kwargs = spawn.spawn_args(limits, argv, idle=not self.idle_outside)
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=ends.out_w,
+            stderr=ends.out_w,
+            pass_fds=child_fds,
+            **kwargs,
+        )
+        for fd in (args_channel[1], block_r):
+            self._close(fd)
+        spawn.lower_session_priority(self.proc.pid)
+        if self.idle_outside:
+            spawn.make_idle(self.proc.pid)  # bwrap outside; it only waits for the sandbox to end
+        if use_cgroup:
+            # Made while bwrap builds the namespaces, which we would only be waiting for.
+            group = self.group = self._make_group()
+            if group is not None:
+                with contextlib.suppress(OSError):  # an optimisation only: add(pid1) is the rule
+                    group.count_tasks_of(self.proc.pid)
+        return block_w
 
     def _make_group(self) -> cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None:
         """This sandbox's cgroup; None (the memory watchdog instead) where it cannot be had,
@@ -1440,6 +1440,8 @@ class Environment:
             self._snapshot(outcome)
         else:
             self._end(outcome)
+        if session.uses_spares:
+            launcher.refill(limits)
         return outcome
 
     def invoke(self, request_id: str, timeout_s: float, event: bytes) -> SandboxRun:

@@ -1,30 +1,40 @@
 """What the cold path skips to be fast must not cost anything it promised.
 
-Three savings, each with what it must keep:
+Each saving, with what it must keep:
+- a spare launcher (launcher.py), already in its cgroups, execs bwrap: every process of the
+  sandbox is in its cgroups, at idle priority, with an empty environment and the function's
+  memory limit, exactly as when bwrap is started directly (which still happens whenever no
+  spare is ready); a dead or mismatched spare is thrown away, never used;
 - a run that answered with a frame returns at once and the reaper waits for the sandbox to
-  empty: the sandbox is still killed, its cgroup still removed, and a full reaper means the
+  empty: the sandbox is still killed, its cgroups still removed, and a full reaper means the
   caller tears down as before;
 - SCHED_IDLE set from outside on pid 1 instead of exec'ing chrt: every process of the sandbox
   still has it, by either route;
 - the Python bootstrap imports ``posix`` rather than ``os``: the context still reads the
   environment as Lambda's runtime does, the code's own changes included.
+
+Most tests run both ways a sandbox starts (``start`` fixture: from a spare, or bwrap directly).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from course.runner import cgroups, sandbox
+from course.runner import InvocationRequest, cgroups, launcher, sandbox, spawn
+from course.runner.invocation import start_environment
 from course.runner.warm.pool import PoolSettings, WarmKey, WarmPool
 from tests.runner.test_hostile import host_processes_mentioning
 
 pytestmark = pytest.mark.sandbox
 
 SCHED_IDLE = 5
+MiB = 1024 * 1024
 
 DETACHED_SLEEPER = (
     "import subprocess\n"
@@ -34,13 +44,36 @@ DETACHED_SLEEPER = (
 )
 
 
-def _groups(prefix: str) -> list[Path]:
-    """This host's sandbox cgroups named ``prefix...``, in every hierarchy we use."""
-    found = []
+@pytest.fixture(params=["spare", "direct"])
+def start(request, limits, monkeypatch):
+    """How the next sandbox starts: exec'ed by a spare launcher, or bwrap started directly."""
+    if request.param == "direct":
+        monkeypatch.setattr(launcher, "take", lambda limits, memory_bytes: None)
+        return "direct"
+    if not cgroups.available():
+        assert os.environ.get("CI") != "true", "CI=true but no cgroups: no spare launchers"
+        pytest.skip("spare launchers need cgroups")
+    launcher.refill(limits)
+    assert launcher.settle()
+    assert launcher._spares._spare is not None, "no spare launcher was made"
+    return "spare"
+
+
+def _groups() -> set[Path]:
+    """This host's sandbox cgroups, in every hierarchy we use, but the current spare's."""
+    found = set()
     for root in cgroups._discovered().values():
         if isinstance(root, Path) and root.is_dir():
-            found += [p for p in root.iterdir() if p.is_dir() and p.name.startswith(prefix)]
+            found |= {p for p in root.iterdir() if p.is_dir()}
+    spare = launcher._spares._spare
+    if spare is not None:
+        found = {p for p in found if p.name != spare.group.pids.name}
     return found
+
+
+def _settled() -> None:
+    assert sandbox.settle(timeout_s=10.0)
+    assert launcher.settle(timeout_s=10.0)
 
 
 def _living(marker: str) -> list[int]:
@@ -62,28 +95,26 @@ def _living(marker: str) -> list[int]:
     return found
 
 
-def test_a_run_handed_to_the_reaper_leaves_nothing_behind(run):
-    assert sandbox.settle()
+def test_a_run_handed_to_the_reaper_leaves_nothing_behind(run, start):
+    _settled()
     marker = f"reaped-{uuid.uuid4().hex}"
-    before = set(_groups("inv-"))
+    before = _groups()
     inv = run(DETACHED_SLEEPER, event={"marker": marker})
     assert inv.status == "succeeded", inv.logs
     assert inv.result == "spawned"
-    assert sandbox.settle(timeout_s=10.0)
+    _settled()
     assert host_processes_mentioning(marker) == []
-    assert set(_groups("inv-")) <= before
+    assert _groups() <= before
 
 
-def test_with_the_reaper_full_the_caller_tears_down_itself(run, monkeypatch):
-    assert sandbox.settle()
+def test_with_the_reaper_full_the_caller_tears_down_itself(run, start, monkeypatch):
+    _settled()
     monkeypatch.setattr(sandbox._Reaper, "_BACKLOG", 0)
     marker = f"inline-{uuid.uuid4().hex}"
-    before = set(_groups("inv-"))
     inv = run(DETACHED_SLEEPER, event={"marker": marker})
     assert inv.status == "succeeded", inv.logs
     # No settling: the run itself waited until its sandbox was gone.
     assert _living(marker) == []
-    assert set(_groups("inv-")) <= before
 
 
 def test_the_answer_is_complete_when_the_run_returns(run):
@@ -102,9 +133,7 @@ def test_the_answer_is_complete_when_the_run_returns(run):
     assert inv.report["max_memory_used_mb"] >= 40
 
 
-def test_a_closed_warm_environment_is_gone_once_the_reaper_settles(limits, tmp_path):
-    from course.runner import InvocationRequest
-
+def test_a_closed_warm_environment_is_gone_once_the_reaper_settles(limits, start):
     pool = WarmPool(PoolSettings(), limits)
     request = InvocationRequest(
         runtime="python",
@@ -113,23 +142,33 @@ def test_a_closed_warm_environment_is_gone_once_the_reaper_settles(limits, tmp_p
         memory_mb=128,
         timeout_s=3,
     )
+    _settled()
+    before = _groups()
     try:
-        before = set(_groups("warm-"))
         pool.invoke(WarmKey(7, 7, 7), request)
-        assert set(_groups("warm-")) - before  # alive, frozen
+        new = {p.name for p in _groups() - before}
+        # Alive (frozen), and named for its owner whichever way it started.
+        assert new and all(name.startswith(f"warm-{os.getpid()}-") for name in new), new
         inv, cold = pool.invoke(WarmKey(7, 7, 7), request, force_cold=True)
         assert cold and inv.status == "succeeded", inv.logs
     finally:
         pool.close()
-    assert sandbox.settle(timeout_s=10.0)
-    assert set(_groups("warm-")) <= before
+    _settled()
+    assert _groups() <= before
 
 
-@pytest.mark.parametrize("outside", [True, False], ids=["set-from-outside", "chrt"])
-def test_every_process_of_the_sandbox_is_sched_idle_by_either_route(run, monkeypatch, outside):
-    if outside and not sandbox._may_set_idle_outside():
-        pytest.skip("this server may not set another uid's policy (no CAP_SYS_NICE)")
-    monkeypatch.setattr(sandbox, "_idle_outside", outside)
+@pytest.mark.parametrize("route", ["spare", "set-from-outside", "chrt"])
+def test_every_process_of_the_sandbox_is_sched_idle_by_every_route(run, limits, monkeypatch, route):
+    if route == "spare":
+        if not cgroups.available():
+            pytest.skip("spare launchers need cgroups")
+        launcher.refill(limits)
+        assert launcher.settle() and launcher._spares._spare is not None
+    else:
+        monkeypatch.setattr(launcher, "take", lambda limits, memory_bytes: None)
+        if route == "set-from-outside" and not spawn.may_set_idle_outside():
+            pytest.skip("this server may not set another uid's policy (no CAP_SYS_NICE)")
+        monkeypatch.setattr(spawn, "_idle_outside", route == "set-from-outside")
     inv = run(
         "import os, subprocess\n"
         "def lambda_handler(e, c):\n"
@@ -139,6 +178,148 @@ def test_every_process_of_the_sandbox_is_sched_idle_by_either_route(run, monkeyp
     )
     assert inv.status == "succeeded", inv.logs
     assert inv.result == [SCHED_IDLE, SCHED_IDLE]
+
+
+def test_every_process_of_the_sandbox_is_in_its_cgroups(limits, start):
+    """Seen from outside, in a live (frozen) environment: a setsid'd child included."""
+    if not cgroups.available():
+        pytest.skip("no cgroups here")
+    request = InvocationRequest(
+        runtime="python",
+        code=(
+            "import subprocess\n"
+            "def lambda_handler(e, c):\n"
+            "    subprocess.Popen(['/bin/sleep', '60'], start_new_session=True)\n"
+            "    return 'ok'\n"
+        ),
+        event={},
+        memory_mb=256,  # not the spare's 128 MB: its limit must be raised
+        timeout_s=3,
+    )
+    env, inv = start_environment(request, limits=limits)
+    try:
+        assert inv.status == "succeeded", inv.logs
+        group = env._session.group
+        assert group is not None and env.alive
+        tasks = set(group.pids_in())
+        assert len(tasks) >= 3, tasks  # bwrap's pid 1, the runtime, the sleeper
+        if isinstance(group, cgroups.SandboxCgroup):
+            for path in (group.memory, group.pids, group.cpu, group.freezer):
+                procs = {int(x) for x in (path / "cgroup.procs").read_text().split()}
+                # (Started directly, bwrap itself counts in pids only: see count_tasks_of.)
+                assert tasks - {env._session.proc.pid} <= procs, path
+            assert group.cpu.parent == cgroups.cpu_group()
+            assert int((group.memory / "memory.limit_in_bytes").read_text()) == 256 * MiB
+            memsw = group.memory / "memory.memsw.limit_in_bytes"
+            if memsw.exists():
+                assert int(memsw.read_text()) == 256 * MiB
+        else:
+            assert int((group.group / "memory.max").read_text()) == 256 * MiB
+    finally:
+        env.close()
+    _settled()
+
+
+def test_the_memory_limit_is_the_functions_whichever_way_it_starts(run, limits, start):
+    """A spare made for a bigger function is lowered to this one's size before bwrap starts."""
+    if start == "spare":
+        launcher._spares.close()
+        launcher._spares._memory_bytes = 1024 * MiB
+        launcher.refill(limits)
+        assert launcher.settle()
+        assert launcher._spares._spare.group.memory_bytes == 1024 * MiB
+    inv = run(
+        "def lambda_handler(e, c):\n"
+        "    blocks = [bytearray(16 * 1024 * 1024) for _ in range(16)]\n"
+        "    return len(blocks)\n",
+        memory=128,
+    )
+    assert inv.status == "failed", inv.result
+    assert inv.report["max_memory_used_mb"] >= 128
+
+
+def test_pid_1_has_an_empty_environment(run, start):
+    inv = run("def lambda_handler(e, c):\n    return open('/proc/1/environ').read()\n")
+    assert inv.status == "succeeded", inv.logs
+    assert inv.result == ""
+
+
+def test_a_dead_spare_is_thrown_away_not_used(run, limits):
+    if not cgroups.available():
+        pytest.skip("spare launchers need cgroups")
+    launcher.refill(limits)
+    assert launcher.settle()
+    spare = launcher._spares._spare
+    assert spare is not None
+    spare.proc.kill()
+    spare.proc.wait()
+    inv = run("def lambda_handler(e, c):\n    return 'fine'\n")
+    assert inv.status == "succeeded" and inv.result == "fine", inv.logs
+    _settled()
+    assert not spare.group.pids.exists() and not spare.group.memory.exists()
+
+
+def test_a_spare_made_for_other_limits_is_thrown_away(limits):
+    if not cgroups.available():
+        pytest.skip("spare launchers need cgroups")
+    launcher.refill(limits)
+    assert launcher.settle()
+    spare = launcher._spares._spare
+    other = dataclasses.replace(limits, max_processes=limits.max_processes + 1)
+    assert launcher.take(other, 128 * MiB) is None
+    assert spare.proc.poll() is not None
+    assert not spare.group.pids.exists()
+
+
+def test_a_launcher_exits_without_starting_anything_when_its_owner_goes(limits):
+    """EOF (our process died) or a message without descriptors: it exits, status 0."""
+    if not cgroups.available():
+        pytest.skip("spare launchers need cgroups")
+    for last_words in (None, b"/usr/bin/bwrap"):
+        launcher.refill(limits)
+        assert launcher.settle()
+        spare = launcher.take(limits, 128 * MiB)
+        assert spare is not None
+        if last_words is not None:
+            spare.sock.send(last_words)
+        spare.sock.close()
+        assert spare.proc.wait(timeout=5) == 0
+        spare.discard()
+
+
+def test_a_forked_child_does_not_inherit_the_spare(limits):
+    if not cgroups.available():
+        pytest.skip("spare launchers need cgroups")
+    launcher.refill(limits)
+    assert launcher.settle() and launcher._spares._spare is not None
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if launcher._spares._spare is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert launcher._spares._spare is not None and launcher._spares._spare.alive()
+
+
+def test_the_cgroups_of_dead_owners_spares_are_removed(limits):
+    if cgroups.mode() != "v1":
+        pytest.skip("checked on cgroup v1 hierarchies")
+    dead = 4_000_000  # above the kernel's largest pid: no such process
+    made = []
+    for root in cgroups._discovered().values():
+        if isinstance(root, Path) and root.is_dir():
+            path = root / f"spare-{dead}-{uuid.uuid4().hex}"
+            path.mkdir()
+            made.append(path)
+    spare = launcher._start(limits, 128 * MiB, sweep=True)
+    try:
+        assert spare is not None
+        deadline = time.monotonic() + 10
+        while any(p.exists() for p in made):
+            assert time.monotonic() < deadline, made
+            time.sleep(0.05)
+    finally:
+        if spare is not None:
+            spare.discard()
 
 
 def test_the_bootstrap_leaves_os_for_the_code_to_import(run):
