@@ -43,14 +43,16 @@ from .config import SandboxLimits
 
 logger = logging.getLogger(__name__)
 
-# Runs as ``python3 -I -S -B -c LAUNCHER SOCKET_FD``. Waits for one message: bwrap's argv,
-# NUL-separated, with the descriptors for it, the output pipe first. Makes the pipe its stdout
-# and stderr and the others 3, 4, ... in order (as the argv numbers them), then execs bwrap.
-# EOF (our process is gone) or anything malformed: exit without starting anything.
+# Runs as ``python3 -I -S -B -c LAUNCHER SOCKET_FD``. Says it is ready (one byte), then waits
+# for one message: bwrap's argv, NUL-separated, with the descriptors for it, the output pipe
+# first. Makes the pipe its stdout and stderr and the others 3, 4, ... in order (as the argv
+# numbers them), then execs bwrap. EOF (our process is gone) or anything malformed: exit
+# without starting anything.
 LAUNCHER = r"""
 import _socket, fcntl, posix, sys
 sock = _socket.socket(fileno=int(sys.argv[1]))
 try:
+    sock.send(b"r")
     data, ancillary, _, _ = sock.recvmsg(1 << 16, _socket.CMSG_SPACE(4 * 512))
 except OSError:
     posix._exit(1)
@@ -83,6 +85,7 @@ posix._exit(127)
 
 # Descriptors given to bwrap start here in its table (0 is /dev/null, 1 and 2 the output).
 FIRST_FD = 3
+_READY_TIMEOUT_S = 10.0
 
 
 def _key(limits: SandboxLimits) -> tuple:
@@ -224,7 +227,6 @@ def _start(limits: SandboxLimits, memory_bytes: int, *, sweep: bool) -> Spare | 
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     proc = group = None
     try:
-        ours.shutdown(socket.SHUT_RD)  # nothing comes back; the launcher only reads
         argv, kwargs = spawn.spawn_args(
             limits,
             [limits.python_path, "-I", "-S", "-B", "-c", LAUNCHER, str(theirs.fileno())],
@@ -247,6 +249,13 @@ def _start(limits: SandboxLimits, memory_bytes: int, *, sweep: bool) -> Spare | 
             freezable=True,
         )
         group.add(proc.pid)
+        # Offered only once it waits for its message: a cold start must never wait for a
+        # launcher's own interpreter to start.
+        ours.settimeout(_READY_TIMEOUT_S)
+        if ours.recv(1) != b"r":
+            raise OSError("the spare launcher did not start")
+        ours.settimeout(None)
+        ours.shutdown(socket.SHUT_RD)  # nothing more comes back
         return Spare(proc, ours, group, _key(limits))
     except (OSError, subprocess.SubprocessError):
         theirs.close()

@@ -6,6 +6,7 @@ Starts its own warm daemon on a temporary socket and measures, alternating so th
 load hits each alike:
 - a warm ``invoke_warm`` round trip of an empty handler against the handler's own Duration;
 - a cold ``invoke()`` against ``python3 -I -S -c pass``;
+- a saved function's cold start through the daemon (``force_cold``), likewise;
 - one power tuning of the empty handler at 7 sizes x 5 runs.
 """
 
@@ -66,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
                     print("the warm daemon did not start", file=sys.stderr)
                     return 1
                 time.sleep(0.05)
-            key = WarmKey(1, 1, 1)
+            key, cold_key = WarmKey(1, 1, 1), WarmKey(3, 1, 1)
             invoke_warm(key, request, socket_path=sock)
             invoke(request, limits=limits)
-            warm, handler, overhead, cold, plain = [], [], [], [], []
+            warm, handler, overhead, cold, plain, daemon_cold = [], [], [], [], [], []
             for _ in range(args.runs):
                 start = time.perf_counter()
                 inv, was_cold = invoke_warm(key, request, socket_path=sock)
@@ -90,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 subprocess.run([limits.python_path, "-I", "-S", "-c", "pass"], check=True)
                 plain.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                inv, was_cold = invoke_warm(cold_key, request, force_cold=True, socket_path=sock)
+                daemon_cold.append((time.perf_counter() - start) * 1000)
+                if not was_cold or inv.status != "succeeded":
+                    print(f"unexpected warm or failed cold start: {inv.error}", file=sys.stderr)
+                    return 1
+                time.sleep(0.05)  # the daemon's own background work (its next spare), untimed
             started = time.perf_counter()
             result = tune(
                 request,
@@ -112,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     print(_row(f"{limits.python_path} -I -S -c pass", plain))
     added = statistics.median(cold) - statistics.median(plain)
     print(f"{'  what cold adds (median difference)':44} {added:8.2f}ms")
+    print(_row("saved function, cold start via the daemon", daemon_cold))
+    via_daemon = statistics.median(daemon_cold) - statistics.median(plain)
+    print(f"{'  what it adds (median difference)':44} {via_daemon:8.2f}ms")
     sizes = len(result.results)
     print(f"power tuning, empty handler, {sizes} sizes x 5 runs: {tuning_s:.2f} s")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
