@@ -18,12 +18,15 @@ descriptor with it. Its memory limit is the last function's (usually the next on
 set to the function's when it is taken, before bwrap starts. A warm environment renames the
 cgroups it takes (``warm-<owner pid>-...``, which the warm daemon's crash recovery looks for).
 
-The next spare is made after the run that took this one ends (its interpreter's startup would
-otherwise compete with that run for the CPU), by a background thread. With no spare ready, or
-one that died, a cold start starts bwrap itself as before. A spare is only good for the limits
-that shaped it (binaries, host uid, pids limit). At exit the spare is killed and its cgroups
-removed; if our process is killed instead, the spare reads EOF and exits, and its cgroups
-(named ``spare-<owner pid>-...``) are removed by the next process that makes a spare.
+The next spare is made by a background thread after the run that took this one ends, once the
+process has been quiet for 0.1 s, and only while the host's CPUs are not contended: a spare's
+start (a Python interpreter, ~10 ms of CPU) would otherwise compete with runs and pages, and
+under sustained load (`tests.load.bench_big_results` measured lesson pages' p99 rise from ~60
+to 110-190 ms with a spare made after every run) cold starts simply go without. With no spare
+ready, or one that died, a cold start starts bwrap itself as before. A spare is only good for
+the limits that shaped it (binaries, host uid, pids limit). At exit the spare is killed and its
+cgroups removed; if our process is killed instead, the spare reads EOF and exits, and its
+cgroups (named ``spare-<owner pid>-...``) are removed by the next process that makes a spare.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 import uuid
 
 from . import cgroups, spawn
@@ -86,6 +90,10 @@ posix._exit(127)
 # Descriptors given to bwrap start here in its table (0 is /dev/null, 1 and 2 the output).
 FIRST_FD = 3
 _READY_TIMEOUT_S = 10.0
+# A spare is made once no sandbox has started or ended in this process for this long...
+_QUIET_S = 0.1
+# ... and while the host's CPUs are not contended (PSI "some" avg10, in percent).
+_BUSY_CPU_PRESSURE = 10.0
 
 
 def _key(limits: SandboxLimits) -> tuple:
@@ -145,6 +153,7 @@ class _Spares:
         self._wanted: SandboxLimits | None = None  # a spare for these limits is to be made
         self._making = False
         self._memory_bytes = 128 * 1024 * 1024  # the last function's memory size
+        self._last_activity = 0.0  # when a sandbox last started or ended here
         self._thread: threading.Thread | None = None
         self._swept = False
 
@@ -152,6 +161,7 @@ class _Spares:
         with self._lock:
             spare, self._spare = self._spare, None
             self._memory_bytes = memory_bytes
+            self._last_activity = time.monotonic()
         if spare is None:
             return None
         if spare.key != _key(limits) or not spare.alive():
@@ -165,6 +175,7 @@ class _Spares:
         One long-lived thread does it: starting a thread per refill would cost every cold start
         the wait for it to start."""
         with self._lock:
+            self._last_activity = time.monotonic()
             if self._spare is not None or self._making or self._wanted is not None:
                 return
             self._wanted = limits
@@ -194,12 +205,18 @@ class _Spares:
         while True:
             with self._lock:
                 self._lock.wait_for(lambda: self._wanted is not None)
+                # Only once this process has been quiet for a moment, and only if the host has
+                # CPU to spare: under load a spare's start would compete with the pages (and a
+                # cold start then costs what it did before spares, no more).
+                while (quiet := time.monotonic() - self._last_activity) < _QUIET_S:
+                    self._lock.wait(_QUIET_S - quiet)
                 limits, self._wanted = self._wanted, None
                 self._making = True
                 memory_bytes = self._memory_bytes
             spare = None
             try:
-                spare = _start(limits, memory_bytes, sweep=not self._swept)
+                if not _host_is_busy():
+                    spare = _start(limits, memory_bytes, sweep=not self._swept)
                 self._swept = True
             except Exception:
                 logger.exception("a spare launcher could not be made")
@@ -218,6 +235,17 @@ class _Spares:
             with contextlib.suppress(OSError):
                 self._spare.sock.close()
         self.__init__()
+
+
+def _host_is_busy() -> bool:
+    """Whether tasks have been waiting for a CPU (PSI: over 10% of the last 10 s), or, where
+    the kernel has no pressure information, the load average is at the number of CPUs."""
+    try:
+        with open("/proc/pressure/cpu", encoding="ascii") as fh:
+            fields = dict(f.split("=", 1) for f in fh.readline().split()[1:] if "=" in f)
+        return float(fields["avg10"]) >= _BUSY_CPU_PRESSURE
+    except (OSError, ValueError, KeyError):
+        return os.getloadavg()[0] >= (os.cpu_count() or 1)
 
 
 def _start(limits: SandboxLimits, memory_bytes: int, *, sweep: bool) -> Spare | None:

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.sandbox
 
 SCHED_IDLE = 5
 MiB = 1024 * 1024
+HOST_IS_BUSY = launcher._host_is_busy  # the real gate (the fixture below replaces it)
 
 DETACHED_SLEEPER = (
     "import subprocess\n"
@@ -42,6 +43,13 @@ DETACHED_SLEEPER = (
     "    subprocess.Popen(['/bin/sleep', '300', e['marker']], start_new_session=True)\n"
     "    return 'spawned'\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def cpus_to_spare(monkeypatch):
+    """Spares are made here whatever else the machine is doing (a busy CI machine too): these
+    tests are about what a spare must keep; the gate itself is tested below."""
+    monkeypatch.setattr(launcher, "_host_is_busy", lambda: False)
 
 
 @pytest.fixture(params=["spare", "direct"])
@@ -387,3 +395,43 @@ def test_pressure_files_are_empty_and_read_only_on_their_own_tmpfs(run):
     )
     assert set(contents.values()) == {""}
     assert planted != "written"
+
+
+def test_no_spare_is_made_while_the_host_is_busy_or_the_process_is_not_quiet(limits, monkeypatch):
+    """A spare's start costs a Python interpreter: not while CPUs are contended (lesson pages
+    would pay for it, bench_big_results showed), and not until the process is quiet."""
+    if not cgroups.available():
+        pytest.skip("spare launchers need cgroups")
+    launcher._spares.close()
+    monkeypatch.setattr(launcher, "_host_is_busy", lambda: True)
+    launcher.refill(limits)
+    assert launcher.settle()
+    assert launcher._spares._spare is None
+    monkeypatch.setattr(launcher, "_host_is_busy", lambda: False)
+    asked = time.monotonic()
+    launcher.refill(limits)
+    assert launcher.settle()
+    assert launcher._spares._spare is not None
+    assert time.monotonic() - asked >= launcher._QUIET_S
+
+
+def test_the_busy_gate_reads_cpu_pressure(tmp_path, monkeypatch):
+    import builtins
+
+    real_open = builtins.open
+
+    def fake(pressure):
+        def opener(path, *args, **kwargs):
+            if path == "/proc/pressure/cpu":
+                (tmp_path / "cpu").write_text(pressure)
+                return real_open(tmp_path / "cpu", *args, **kwargs)
+            return real_open(path, *args, **kwargs)
+
+        return opener
+
+    busy = "some avg10=42.00 avg60=20.00 avg300=5.00 total=1\nfull avg10=0.00 total=0\n"
+    calm = "some avg10=0.50 avg60=20.00 avg300=5.00 total=1\nfull avg10=0.00 total=0\n"
+    monkeypatch.setattr(builtins, "open", fake(busy))
+    assert HOST_IS_BUSY()
+    monkeypatch.setattr(builtins, "open", fake(calm))
+    assert not HOST_IS_BUSY()
