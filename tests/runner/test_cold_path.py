@@ -6,10 +6,10 @@ Each saving, with what it must keep:
   memory limit, exactly as when bwrap is started directly (which still happens whenever no
   spare is ready); a dead or mismatched spare is thrown away, never used;
 - a run that answered with a frame returns at once and the reaper waits for the sandbox to
-  empty: the sandbox is still killed, its cgroups still removed, and a full reaper means the
-  caller tears down as before;
-- SCHED_IDLE set from outside on pid 1 instead of exec'ing chrt: every process of the sandbox
-  still has it, by either route;
+  empty: the sandbox is still killed, its cgroups still removed; a full reaper, or another run
+  in the same process, means the caller tears down as before;
+- bwrap exec'ed by a launcher that chrt started: every process of the sandbox still runs at
+  SCHED_IDLE, as when bwrap is started (by chrt) directly;
 - the Python bootstrap imports ``posix`` rather than ``os``: the context still reads the
   environment as Lambda's runtime does, the code's own changes included.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from course.runner import InvocationRequest, cgroups, launcher, sandbox, spawn
+from course.runner import InvocationRequest, cgroups, launcher, sandbox
 from course.runner.invocation import start_environment
 from course.runner.warm.pool import PoolSettings, WarmKey, WarmPool
 from tests.runner.test_hostile import host_processes_mentioning
@@ -125,6 +125,16 @@ def test_with_the_reaper_full_the_caller_tears_down_itself(run, start, monkeypat
     assert _living(marker) == []
 
 
+def test_a_run_beside_another_tears_down_itself(run, start):
+    """In a burst, handing teardowns off only lets more runs overlap: not done then."""
+    _settled()
+    marker = f"beside-{uuid.uuid4().hex}"
+    with sandbox._activity.running():  # another run of this process, still going
+        inv = run(DETACHED_SLEEPER, event={"marker": marker})
+    assert inv.status == "succeeded", inv.logs
+    assert _living(marker) == []
+
+
 def test_the_answer_is_complete_when_the_run_returns(run):
     """Output written before the frame, INIT's apart, and Max Memory Used are all there."""
     inv = run(
@@ -165,7 +175,7 @@ def test_a_closed_warm_environment_is_gone_once_the_reaper_settles(limits, start
     assert _groups() <= before
 
 
-@pytest.mark.parametrize("route", ["spare", "set-from-outside", "chrt"])
+@pytest.mark.parametrize("route", ["spare", "chrt"])
 def test_every_process_of_the_sandbox_is_sched_idle_by_every_route(run, limits, monkeypatch, route):
     if route == "spare":
         if not cgroups.available():
@@ -174,9 +184,6 @@ def test_every_process_of_the_sandbox_is_sched_idle_by_every_route(run, limits, 
         assert launcher.settle() and launcher._spares._spare is not None
     else:
         monkeypatch.setattr(launcher, "take", lambda limits, memory_bytes: None)
-        if route == "set-from-outside" and not spawn.may_set_idle_outside():
-            pytest.skip("this server may not set another uid's policy (no CAP_SYS_NICE)")
-        monkeypatch.setattr(spawn, "_idle_outside", route == "set-from-outside")
     inv = run(
         "import os, subprocess\n"
         "def lambda_handler(e, c):\n"
