@@ -97,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                 if not was_cold or inv.status != "succeeded":
                     print(f"unexpected warm or failed cold start: {inv.error}", file=sys.stderr)
                     return 1
-                time.sleep(0.05)  # the daemon's own background work (its next spare), untimed
+                # The daemon's own background work (its next spare, made once it has been quiet
+                # for 0.1 s) must not overlap the next measurements: waited for, untimed.
+                time.sleep(0.4)
             started = time.perf_counter()
             result = tune(
                 request,
