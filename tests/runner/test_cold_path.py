@@ -79,6 +79,12 @@ def _groups() -> set[Path]:
     return found
 
 
+def _request(code: str, memory_mb: int = 128) -> InvocationRequest:
+    return InvocationRequest(
+        runtime="python", code=code, event={}, memory_mb=memory_mb, timeout_s=3
+    )
+
+
 def _settled() -> None:
     assert sandbox.settle(timeout_s=10.0)
     assert launcher.settle(timeout_s=10.0)
@@ -153,13 +159,7 @@ def test_the_answer_is_complete_when_the_run_returns(run):
 
 def test_a_closed_warm_environment_is_gone_once_the_reaper_settles(limits, start):
     pool = WarmPool(PoolSettings(), limits)
-    request = InvocationRequest(
-        runtime="python",
-        code="def lambda_handler(e, c):\n    return 1\n",
-        event={},
-        memory_mb=128,
-        timeout_s=3,
-    )
+    request = _request("def lambda_handler(e, c):\n    return 1\n")
     _settled()
     before = _groups()
     try:
@@ -199,17 +199,12 @@ def test_every_process_of_the_sandbox_is_in_its_cgroups(limits, start):
     """Seen from outside, in a live (frozen) environment: a setsid'd child included."""
     if not cgroups.available():
         pytest.skip("no cgroups here")
-    request = InvocationRequest(
-        runtime="python",
-        code=(
-            "import subprocess\n"
-            "def lambda_handler(e, c):\n"
-            "    subprocess.Popen(['/bin/sleep', '60'], start_new_session=True)\n"
-            "    return 'ok'\n"
-        ),
-        event={},
+    request = _request(
+        "import subprocess\n"
+        "def lambda_handler(e, c):\n"
+        "    subprocess.Popen(['/bin/sleep', '60'], start_new_session=True)\n"
+        "    return 'ok'\n",
         memory_mb=256,  # not the spare's 128 MB: its limit must be raised
-        timeout_s=3,
     )
     env, inv = start_environment(request, limits=limits)
     try:
@@ -353,21 +348,14 @@ def test_the_bootstrap_leaves_os_for_the_code_to_import(run):
 
 def test_the_context_reads_the_environment_as_the_code_left_it(limits):
     """Lambda's Python runtime builds each context from os.environ at that invocation."""
-    from course.runner import InvocationRequest
 
     pool = WarmPool(PoolSettings(), limits)
-    request = InvocationRequest(
-        runtime="python",
-        code=(
-            "import os\n"
-            "def lambda_handler(e, c):\n"
-            "    seen = [c.function_name, 'PWD' in os.environ]\n"
-            "    os.environ['AWS_LAMBDA_FUNCTION_NAME'] = 'renamed'\n"
-            "    return seen\n"
-        ),
-        event={},
-        memory_mb=128,
-        timeout_s=3,
+    request = _request(
+        "import os\n"
+        "def lambda_handler(e, c):\n"
+        "    seen = [c.function_name, 'PWD' in os.environ]\n"
+        "    os.environ['AWS_LAMBDA_FUNCTION_NAME'] = 'renamed'\n"
+        "    return seen\n"
     )
     try:
         first, cold = pool.invoke(WarmKey(8, 8, 8), request)
