@@ -201,9 +201,9 @@ def build_bwrap_args(
     args += ["--proc", "/proc", "--dev", "/dev"]
     # Every bind mount costs bwrap ~0.1 ms (it rereads the mount table for each), so the files
     # of /proc/pressure share one read-only tmpfs over that directory instead of a bind each.
-    pressure = [(fd, path) for fd, path in proc_masks if path.startswith(_PRESSURE)]
+    pressure = [(fd, path) for fd, path in proc_masks if path.startswith(_PRESSURE + "/")]
     for fd, path in proc_masks:
-        if (fd, path) not in pressure:
+        if not path.startswith(_PRESSURE + "/"):
             args += ["--perms", "0444", "--ro-bind-data", str(fd), path]
     if pressure:
         args += ["--perms", "0555", "--size", str(64 * 1024), "--tmpfs", _PRESSURE]
@@ -872,7 +872,7 @@ def run(spec: LaunchSpec, limits: SandboxLimits) -> SandboxRun:
             session.start()
             if session.pid1 is not None:
                 session.supervise()
-                handed_off = _activity.count == 1 and session.hand_off()
+                handed_off = session.hand_off()
     finally:
         if not handed_off:
             session.teardown()
@@ -916,6 +916,7 @@ class _Session:
         self.spec = spec
         self.limits = limits
         self.outcome = outcome
+        self.memory_bytes = spec.memory_mb * 1024 * 1024
         # Its cgroup (made in start), if the host lets us have one; else the memory watchdog.
         self.group: cgroups.SandboxCgroup | cgroups.SandboxCgroupV2 | None = None
         self.group_name = group_name
@@ -1018,8 +1019,7 @@ class _Session:
         self.output = _Output(out_r, limits.max_output_bytes)
         self.control = _Control(ctl_r)
         block_w = None
-        memory_bytes = spec.memory_mb * 1024 * 1024
-        spare = launcher.take(limits, memory_bytes) if use_cgroup else None
+        spare = launcher.take(limits, self.memory_bytes) if use_cgroup else None
         if spare is not None:
             spare = self._adopt(spare)
         if spare is None or not self._launch_spare(spare, ends, use_cgroup):
@@ -1086,7 +1086,7 @@ class _Session:
         """Make a spare launcher's cgroups this sandbox's: its memory size (and a warm
         environment's name)."""
         try:
-            spare.group.set_memory_limit(self.spec.memory_mb * 1024 * 1024)
+            spare.group.set_memory_limit(self.memory_bytes)
             if self.freezable:
                 spare.group.rename(self.group_name)  # warm-<pid>-...: see thaw_stale
         except OSError:
@@ -1154,7 +1154,7 @@ class _Session:
         try:
             return cgroups.create(
                 self.group_name,
-                self.spec.memory_mb * 1024 * 1024,
+                self.memory_bytes,
                 self.limits.max_processes + 8,
                 freezable=self.freezable,
             )
@@ -1169,7 +1169,7 @@ class _Session:
         if self.pid1 is None:
             return
         pids = self.group.pids_in() if self.group is not None else _tree(self.pid1)
-        limit = self.spec.memory_mb * 1024 * 1024
+        limit = self.memory_bytes
         sockets = _socket_bytes(self.pid1, inet=not isinstance(self.group, cgroups.SandboxCgroupV2))
         if self.group is None:
             used = _pss_bytes(pids)
@@ -1304,7 +1304,8 @@ class _Session:
         cgroup now, and an exit status only matters to a run without a frame. Waiting for the
         kernel to empty the namespaces and the cgroup (1-2 ms) is then nobody's latency. False,
         with nothing done, for any other end (a timeout, out of memory, a crash, a malformed
-        frame), which the full teardown reports; or if the reaper has too much to do.
+        frame), which the full teardown reports; if another run shares the process (see
+        ``_Activity``); or if the reaper has too much to do.
         """
         control, outcome = self.control, self.outcome
         if (
@@ -1315,6 +1316,7 @@ class _Session:
             or control.problem is not None
             or outcome.timed_out
             or outcome.oom
+            or _activity.count > 1
             or not _reaper.has_room()
         ):
             return False
